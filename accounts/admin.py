@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Position, User
+
+
+class PositionInline(admin.TabularInline):
+    model = Position
+    fk_name = "user"
+    extra = 0
+    raw_id_fields = ["unit"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        (_("Cán bộ"), {"fields": ("full_name", "staff_number", "phone", "current_tenant")}),
+    )
+    list_display = ["username", "full_name", "email", "staff_number", "is_active"]
+    search_fields = ["username", "full_name", "email", "staff_number"]
+    raw_id_fields = ["current_tenant"]
+    inlines = [PositionInline]
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit", "term", "start_date", "end_date"]
+    list_filter = ["role", "term"]
+    search_fields = ["user__full_name", "user__username", "unit__name", "unit__code"]
+    list_select_related = ["user", "unit", "term"]
+    raw_id_fields = ["user", "unit"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Position]:
+        return super().get_queryset(request).visible_to(request.user)

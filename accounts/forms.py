@@ -1,0 +1,24 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from oversight.models import Unit
+
+
+class TenantSwitchForm(forms.Form):
+    """Choose one of the units where the person holds a position, by its official code."""
+
+    unit = forms.CharField(label=_("Đơn vị"), max_length=32)
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.user = user
+
+    def clean_unit(self) -> Unit:
+        code = self.cleaned_data["unit"]
+        for tenant in self.user.tenants():
+            if tenant.code == code:
+                return tenant
+        raise forms.ValidationError(
+            _("Bạn không giữ chức vụ nào tại đơn vị mã “%(code)s”."), params={"code": code}
+        )

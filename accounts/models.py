@@ -1,0 +1,159 @@
+"""People and the positions through which they work in a tenant (a unit and its subtree)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Self
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role, group_name
+from oversight.models import Level, ScopedQuerySet, Unit
+
+
+class User(AbstractUser):
+    """A person using the portal. Names are kept whole, as Vietnamese names are written."""
+
+    full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
+    staff_number = models.CharField(
+        _("số hiệu cán bộ"), max_length=32, unique=True, null=True, blank=True
+    )
+    phone = models.CharField(_("điện thoại"), max_length=32, blank=True)
+    current_tenant = models.ForeignKey(
+        Unit,
+        verbose_name=_("đơn vị đang làm việc"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("người dùng")
+        verbose_name_plural = _("người dùng")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name() or self.username
+
+    def current_positions(self) -> list[Position]:
+        """Positions held today, highest unit first; read once per request."""
+        cached: list[Position] | None = getattr(self, "_current_positions", None)
+        if cached is None:
+            cached = list(
+                self.positions.current().select_related("unit", "term").order_by("unit__path")
+            )
+            self._current_positions = cached
+        return cached
+
+    def tenants(self) -> list[Unit]:
+        """Units this person can work in: where they hold a current position."""
+        seen: dict[int, Unit] = {}
+        for position in self.current_positions():
+            seen.setdefault(position.unit_id, position.unit)
+        return list(seen.values())
+
+    def working_tenant(self) -> Unit | None:
+        """The tenant chosen with the switcher, or the highest unit held when none is chosen."""
+        tenants = self.tenants()
+        for unit in tenants:
+            if unit.pk == self.current_tenant_id:
+                return unit
+        return tenants[0] if tenants else None
+
+    def switch_tenant(self, unit: Unit) -> None:
+        """Work in ``unit`` from now on; only a unit where a position is held is accepted."""
+        if unit.pk not in {tenant.pk for tenant in self.tenants()}:
+            raise ValidationError(
+                {"current_tenant": _("Bạn không giữ chức vụ nào tại đơn vị này.")}
+            )
+        self.current_tenant = unit
+        self.save(update_fields=["current_tenant"])
+        self.__dict__.pop("_oversight_scope", None)
+
+    def sync_role_groups(self) -> None:
+        """Make the user's role groups exactly those of the positions they hold today."""
+        role_groups = Group.objects.filter(name__startswith="role:")
+        held = {group_name(role) for role in self.positions.current().values_list("role", flat=True)}
+        self.groups.remove(*role_groups.exclude(name__in=held))
+        self.groups.add(*role_groups.filter(name__in=held))
+
+
+class PositionQuerySet(ScopedQuerySet):
+    def current(self, on: datetime.date | None = None) -> Self:
+        """Positions held on ``on`` (today by default)."""
+        day = on or timezone.localdate()
+        return self.filter(
+            Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day)
+        )
+
+
+class Position(models.Model):
+    """A person holds a role at a unit for a term; it covers the unit's whole subtree."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("người giữ"), on_delete=models.CASCADE, related_name="positions"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="positions"
+    )
+    role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices)
+    term = models.ForeignKey(
+        "oversight.Term", verbose_name=_("nhiệm kỳ"), on_delete=models.PROTECT
+    )
+    title = models.CharField(
+        _("chức danh"),
+        max_length=200,
+        blank=True,
+        help_text=_("Chức danh đầy đủ, ví dụ: Phó Bí thư Thường trực Tỉnh ủy."),
+    )
+    start_date = models.DateField(_("từ ngày"))
+    end_date = models.DateField(_("đến ngày"), null=True, blank=True)
+
+    objects = PositionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("chức vụ")
+        verbose_name_plural = _("chức vụ")
+        ordering = ["unit__path", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit", "role", "term"], name="position_unique_per_term"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="position_date_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}, {self.unit}"
+
+    def clean(self) -> None:
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("Ngày kết thúc phải sau ngày bắt đầu.")})
+        if self.unit_id is None or not self.role:
+            return
+        at_cell = self.unit.level == Level.CELL
+        if at_cell != (self.role == Role.CELL_SECRETARY):
+            raise ValidationError(
+                {"role": _("Bí thư chi bộ giữ chức vụ tại chi bộ; các vai trò khác tại cấp ủy.")}
+            )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.user.sync_role_groups()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            self.user.sync_role_groups()
+        return result

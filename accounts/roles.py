@@ -1,0 +1,57 @@
+"""Roles held through positions, and the Django groups that carry their model permissions.
+
+Model permissions say what kind of thing a role may do; *where* it may do it is always the
+unit subtree of the position (``oversight.models.scope_for``), never the whole table.
+"""
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SECRETARY = "secretary", _("Bí thư")
+    DEPUTY_SECRETARY = "deputy_secretary", _("Phó Bí thư")
+    STANDING_MEMBER = "standing_member", _("Ủy viên Ban Thường vụ")
+    EXECUTIVE_MEMBER = "executive_member", _("Ủy viên Ban Chấp hành")
+    OFFICE_STAFF = "office_staff", _("Cán bộ Văn phòng cấp ủy")
+    CELL_SECRETARY = "cell_secretary", _("Bí thư chi bộ")
+
+
+_READ = ["oversight.view_unit", "oversight.view_term", "accounts.view_position"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.SECRETARY: _READ,
+    Role.DEPUTY_SECRETARY: _READ,
+    Role.STANDING_MEMBER: _READ,
+    Role.EXECUTIVE_MEMBER: _READ,
+    Role.CELL_SECRETARY: _READ,
+    Role.OFFICE_STAFF: [
+        *_READ,
+        "oversight.add_unit",
+        "oversight.change_unit",
+        "accounts.add_position",
+        "accounts.change_position",
+        "accounts.view_user",
+    ],
+}
+
+
+def group_name(role: str) -> str:
+    """The name of the Django group that carries ``role``'s permissions."""
+    return f"role:{role}"
+
+
+def sync_role_groups(**_kwargs: Any) -> None:
+    """Create the role groups and give each exactly the permissions of ``ROLE_PERMISSIONS``."""
+    wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
+    by_name: dict[str, Permission] = {}
+    for perm in Permission.objects.select_related("content_type"):
+        name = f"{perm.content_type.app_label}.{perm.codename}"
+        if name in wanted:
+            by_name[name] = perm
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=group_name(role))
+        group.permissions.set([by_name[p] for p in perms if p in by_name])

@@ -1,0 +1,385 @@
+"""The unit tree (party organisations at every level) and the one scoping gate.
+
+Every unit carries a materialised ``path`` built from the official codes of its ancestors
+("P08/D070/C02215/"), so "everything under this district" is one indexed prefix query
+whatever the depth or the size of the tree. Levels are data (``Unit.level``): a province can
+hold communes directly (the two-level structure since July 2025) or through districts.
+
+``scope_for(user)`` decides which subtrees a person may see; ``ScopedQuerySet.visible_to``
+applies it. Every query that returns tenant data goes through ``visible_to``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Length, Substr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from oversight.text import search_key
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+PATH_SEPARATOR = "/"
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+PATH_MAX_LENGTH = 255
+
+
+class Level(models.TextChoices):
+    """Levels of the party organisation; the order of the members is the order of the tree."""
+
+    PROVINCE = "province", _("Tỉnh")
+    DISTRICT = "district", _("Huyện")
+    COMMUNE = "commune", _("Xã")
+    CELL = "cell", _("Chi bộ")
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+    @classmethod
+    def rank_of(cls, value: str) -> int:
+        return cls(value).rank
+
+    @classmethod
+    def tenant_levels(cls) -> list[str]:
+        """Levels at which a unit can be a tenant (a committee with its own office)."""
+        return [cls.PROVINCE, cls.DISTRICT, cls.COMMUNE]
+
+
+def path_for(code: str, parent_path: str | None) -> str:
+    """The materialised path of a unit with ``code`` under a parent whose path is given."""
+    return f"{parent_path or ''}{code}{PATH_SEPARATOR}"
+
+
+def codes_in_path(path: str) -> list[str]:
+    """The codes of a unit's ancestors and of the unit itself, root first."""
+    return [code for code in path.split(PATH_SEPARATOR) if code]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The subtrees a user may see: every unit whose path starts with one of ``root_paths``."""
+
+    everything: bool = False
+    root_paths: tuple[str, ...] = ()
+
+    @classmethod
+    def of_roots(cls, paths: list[str]) -> Scope:
+        """A scope over ``paths``, dropping any root that lies inside another."""
+        roots: list[str] = []
+        for path in sorted(set(paths)):
+            if not roots or not path.startswith(roots[-1]):
+                roots.append(path)
+        return cls(root_paths=tuple(roots))
+
+    def filter(self, path_lookup: str) -> Q:
+        """A Q that keeps rows whose unit path (reached by ``path_lookup``) is in scope."""
+        if self.everything:
+            return Q()
+        if not self.root_paths:
+            return Q(pk__in=[])
+        condition = Q()
+        for root in self.root_paths:
+            condition |= Q(**{f"{path_lookup}__startswith": root})
+        return condition
+
+    def covers(self, path: str) -> bool:
+        return self.everything or any(path.startswith(root) for root in self.root_paths)
+
+
+def scope_for(user: User | AnonymousUser) -> Scope:
+    """The one place that decides what a person may see.
+
+    A superuser sees everything. Anyone else sees the subtree of the tenant they work in (one
+    of the units where they hold a current position, see ``User.working_tenant``) plus the
+    subtrees of the units granted to them or their groups one by one (``view_unit`` grants
+    through django-guardian). The answer is cached on the user object for the request.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Scope()
+    cached = getattr(user, "_oversight_scope", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(everything=True)
+    else:
+        paths = list(Unit.objects.granted_to(user).values_list("path", flat=True))
+        tenant = user.working_tenant()
+        if tenant is not None:
+            paths.append(tenant.path)
+        scope = Scope.of_roots(paths)
+    user._oversight_scope = scope  # type: ignore[union-attr]
+    return scope
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Base queryset of every tenant-owned model: ``visible_to(user)`` is the scoping gate.
+
+    Subclasses name the lookup from their rows to the unit path in ``unit_path_lookup``.
+    """
+
+    unit_path_lookup: ClassVar[str] = "unit__path"
+
+    def visible_to(self, user: User | AnonymousUser) -> Self:
+        return self.filter(scope_for(user).filter(self.unit_path_lookup))
+
+
+class UnitQuerySet(ScopedQuerySet):
+    unit_path_lookup = "path"
+
+    def subtree_of(self, unit: Unit, include_self: bool = True) -> Self:
+        """``unit`` and every unit below it, in one indexed prefix query."""
+        queryset = self.filter(path__startswith=unit.path)
+        return queryset if include_self else queryset.exclude(pk=unit.pk)
+
+    def active(self) -> Self:
+        return self.filter(is_active=True)
+
+    def granted_to(self, user: User) -> Self:
+        """Units granted one by one to ``user`` or to one of their groups (``view_unit``).
+
+        Role permissions are deliberately not consulted: a role's model permission would
+        otherwise open the whole table (django-guardian's ``accept_global_perms``).
+        """
+        return self.filter(
+            Q(
+                pk__in=UnitUserObjectPermission.objects.filter(
+                    user=user, permission__codename="view_unit"
+                ).values("content_object_id")
+            )
+            | Q(
+                pk__in=UnitGroupObjectPermission.objects.filter(
+                    group__user=user, permission__codename="view_unit"
+                ).values("content_object_id")
+            )
+        )
+
+    def scope_roots(self, user: User | AnonymousUser) -> Self:
+        """The top units of what ``user`` may see: where the unit browser starts."""
+        scope = scope_for(user)
+        visible = self.visible_to(user)
+        if scope.everything:
+            return visible.filter(parent__isnull=True)
+        return visible.filter(path__in=scope.root_paths)
+
+    def with_child_counts(self) -> Self:
+        return self.annotate(child_count=models.Count("children"))
+
+    def search(self, text: str) -> Self:
+        """Units whose name or code contains ``text``, ignoring case and diacritics."""
+        key = search_key(text)
+        if not key:
+            return self.none()
+        return self.filter(Q(search_name__contains=key) | Q(code__iexact=text.strip()))
+
+    def level_counts(self) -> dict[str, int]:
+        """How many units of each level the queryset holds, in one query."""
+        rows = self.order_by().values_list("level").annotate(total=models.Count("pk"))
+        return dict(rows)
+
+    def rewrite_path_prefix(self, old_prefix: str, new_prefix: str) -> int:
+        """Move every unit under ``old_prefix`` to ``new_prefix`` in one UPDATE."""
+        return self.filter(path__startswith=old_prefix).update(
+            path=Concat(
+                Value(new_prefix),
+                Substr(F("path"), len(old_prefix) + 1, Length(F("path"))),
+                output_field=models.CharField(),
+            )
+        )
+
+
+class Unit(models.Model):
+    """A party organisation: a provincial, district or commune committee, or a cell."""
+
+    code = models.CharField(
+        _("mã"),
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(CODE_PATTERN, _("Mã chỉ gồm chữ, số, dấu chấm, gạch."))],
+        help_text=_("Mã chính thức (Tổng cục Thống kê), ví dụ P08, D070, C02215."),
+    )
+    name = models.CharField(_("tên"), max_length=255)
+    level = models.CharField(_("cấp"), max_length=16, choices=Level.choices)
+    division_type = models.CharField(_("loại đơn vị"), max_length=64, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("đơn vị cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("đường dẫn"), max_length=PATH_MAX_LENGTH, editable=False)
+    search_name = models.CharField(max_length=255, editable=False, default="")
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("sáp nhập vào"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_units",
+    )
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["path"], name="unit_path_idx"),
+            # LIKE 'prefix%' can use a btree only under C ordering; this opclass gives it.
+            models.Index(
+                fields=["path"], name="unit_path_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["parent", "code"], name="unit_children_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=F("valid_from")),
+                name="unit_valid_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=F("pk")), name="unit_not_merged_into_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Self:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_path = instance.__dict__.get("path")
+        return instance
+
+    @property
+    def rank(self) -> int:
+        return Level.rank_of(self.level)
+
+    @property
+    def depth(self) -> int:
+        return len(codes_in_path(self.path))
+
+    def ancestor_codes(self) -> list[str]:
+        """Codes of the units above this one, root first."""
+        return codes_in_path(self.path)[:-1]
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.parent is None:
+            if self.level != Level.PROVINCE:
+                errors.setdefault("parent", []).append(
+                    _("Chỉ đơn vị cấp tỉnh được không có đơn vị cấp trên.")
+                )
+        else:
+            if self.parent.rank >= Level.rank_of(self.level):
+                errors.setdefault("parent", []).append(
+                    _("Đơn vị cấp trên phải ở cấp cao hơn (%(level)s).")
+                    % {"level": self.parent.get_level_display()}
+                )
+            if self.pk and self.path and self.parent.path.startswith(self.path):
+                errors.setdefault("parent", []).append(
+                    _("Không thể đặt một đơn vị vào bên dưới chính nó.")
+                )
+        if self.merged_into_id and self.merged_into_id == self.pk:
+            errors.setdefault("merged_into", []).append(_("Không thể sáp nhập vào chính nó."))
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, keeping the path of this unit and of its whole subtree in step with ``parent``."""
+        self.path = path_for(self.code, self.parent.path if self.parent else None)
+        self.search_name = search_key(self.name)
+        previous_path = getattr(self, "_loaded_path", None)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if previous_path and previous_path != self.path:
+                Unit.objects.exclude(pk=self.pk).rewrite_path_prefix(previous_path, self.path)
+        self._loaded_path = self.path
+
+    def move_to(self, new_parent: Unit) -> None:
+        """Re-parent this unit; its subtree follows in one UPDATE."""
+        self.parent = new_parent
+        self.full_clean(exclude=["code"])
+        self.save()
+
+    def merge_into(self, successor: Unit, on: datetime.date | None = None) -> None:
+        """Merge this unit into ``successor`` (the July 2025 reform and its like).
+
+        The unit is kept, inactive, pointing to its successor, so its history stays traceable;
+        its active children move under the successor.
+        """
+        if successor.pk == self.pk or successor.path.startswith(self.path):
+            raise ValidationError(
+                {"merged_into": _("Không thể sáp nhập một đơn vị vào chính nó hay đơn vị con.")}
+            )
+        on = on or timezone.localdate()
+        with transaction.atomic():
+            for child in self.children.active():
+                child.move_to(successor)
+            self.merged_into = successor
+            self.is_active = False
+            self.valid_to = on
+            self.save(update_fields=["merged_into", "is_active", "valid_to", "path", "search_name"])
+
+
+class UnitUserObjectPermission(UserObjectPermissionBase):
+    """A per-unit grant to one person (django-guardian, with a direct foreign key)."""
+
+    content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+
+
+class UnitGroupObjectPermission(GroupObjectPermissionBase):
+    """A per-unit grant to a group (django-guardian, with a direct foreign key)."""
+
+    content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+
+
+class TermQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None) -> Self:
+        day = on or timezone.localdate()
+        return self.filter(start_date__lte=day, end_date__gte=day)
+
+
+class Term(models.Model):
+    """A term of office (nhiệm kỳ), e.g. 2020–2025."""
+
+    name = models.CharField(_("tên"), max_length=32, unique=True)
+    start_date = models.DateField(_("bắt đầu"))
+    end_date = models.DateField(_("kết thúc"))
+
+    objects = TermQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("nhiệm kỳ")
+        verbose_name_plural = _("nhiệm kỳ")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="term_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": _("Ngày kết thúc phải sau ngày bắt đầu.")})

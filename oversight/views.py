@@ -1,0 +1,50 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from oversight.models import Level, Unit
+
+SEARCH_LIMIT = 30
+CHILDREN_PER_PAGE = 100
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The person's tenant, their positions and how much of the tree they cover."""
+    counts = Unit.objects.visible_to(request.user).active().level_counts()
+    coverage = [(level.label, counts.get(level.value, 0)) for level in Level]
+    return render(
+        request,
+        "oversight/home.html",
+        {"positions": request.user.current_positions(), "coverage": coverage},
+    )
+
+
+@login_required
+def unit_roots(request: HttpRequest) -> HttpResponse:
+    """The top of the unit browser: the roots of the person's scope."""
+    roots = Unit.objects.scope_roots(request.user).with_child_counts()
+    return render(request, "oversight/unit_roots.html", {"roots": roots})
+
+
+@login_required
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One unit with its visible ancestors (breadcrumb) and its children, one page at a time."""
+    visible = Unit.objects.visible_to(request.user)
+    unit = get_object_or_404(visible.select_related("merged_into"), code=code)
+    ancestors = visible.filter(code__in=unit.ancestor_codes())
+    children = visible.filter(parent=unit).with_child_counts().order_by("code")
+    page = Paginator(children, CHILDREN_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"unit": unit, "ancestors": ancestors, "page": page}
+    return render(request, "oversight/unit_detail.html", context)
+
+
+@login_required
+def unit_search(request: HttpRequest) -> HttpResponse:
+    """Find units in scope by name or code, without diacritics if the person prefers."""
+    query = request.GET.get("q", "").strip()
+    results = Unit.objects.visible_to(request.user).search(query).select_related("parent")
+    template = "oversight/_search_results.html" if request.htmx else "oversight/unit_search.html"
+    context = {"query": query, "results": results[:SEARCH_LIMIT]}
+    return render(request, template, context)
