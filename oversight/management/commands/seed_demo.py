@@ -1,14 +1,25 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from oversight.demo import DEMO_PASSWORD, load_demo
+from oversight.models import Unit
 
 
 class Command(BaseCommand):
     help = "Nạp dữ liệu mẫu tỉnh Tuyên Quang (chạy lại không thay đổi gì). Load the demo province."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Chỉ nạp khi chưa có đơn vị nào / only when the database holds no unit",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and Unit.objects.exists():
+            self.stdout.write("Đã có dữ liệu, bỏ qua / data present, skipped (seed_demo)")
+            return
         report = load_demo()
         units = report.units
         self.stdout.write(

@@ -1,0 +1,51 @@
+# The two commands: `make run` (try it) and `make test` (prove it). Both install first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck pytest bench messages clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 12), "Python 3.12 is needed (see .python-version)"'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py collectstatic --no-input -v0
+	@echo "Cổng theo dõi / portal: http://127.0.0.1:8000  (Ctrl-C dừng tất cả / stops all)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
+	  $(BIN)/celery -A config beat --loglevel=INFO & \
+	  $(BIN)/python manage.py runserver 127.0.0.1:8000 & \
+	  wait
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+pytest: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python bench/import_units.py
+	$(BIN)/python bench/scoping.py
+
+messages: install
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var

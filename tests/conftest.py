@@ -1,0 +1,84 @@
+"""Shared fixtures: a small three-level tree and one person per role, plus outsiders.
+
+Every scoping test has an owner (someone whose subtree holds the object), a member of
+another tenant and a user with no position at all.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+
+from accounts.models import User
+from accounts.roles import Role
+from oversight.models import Level, Unit
+from tests.factories import PositionFactory, UnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def require_services() -> bool:
+    return settings.REQUIRE_SERVICES
+
+
+@dataclass
+class Tree:
+    province: Unit
+    district_a: Unit
+    district_b: Unit
+    commune_a: Unit
+    commune_a2: Unit
+    commune_b: Unit
+    cell_a: Unit
+    cell_a_2: Unit
+    cell_b: Unit
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    province = UnitFactory(code="P01", name="Tỉnh Thử Nghiệm", level=Level.PROVINCE)
+    district_a = UnitFactory(code="D01", name="Huyện Lâm Bình", level=Level.DISTRICT, parent=province)
+    district_b = UnitFactory(code="D02", name="Huyện Na Hang", level=Level.DISTRICT, parent=province)
+    commune_a = UnitFactory(code="C01", name="Xã Thượng Lâm", level=Level.COMMUNE, parent=district_a)
+    commune_a2 = UnitFactory(code="C03", name="Xã Khuôn Hà", level=Level.COMMUNE, parent=district_a)
+    commune_b = UnitFactory(code="C02", name="Xã Sơn Phú", level=Level.COMMUNE, parent=district_b)
+    cell_a = UnitFactory(code="C01-01", name="Chi bộ thôn Nà Mô", level=Level.CELL, parent=commune_a)
+    cell_a_2 = UnitFactory(code="C01-02", name="Chi bộ thôn Bản Tát", level=Level.CELL, parent=commune_a)
+    cell_b = UnitFactory(code="C02-01", name="Chi bộ thôn Khuổi Lừa", level=Level.CELL, parent=commune_b)
+    return Tree(province, district_a, district_b, commune_a, commune_a2, commune_b, cell_a, cell_a_2, cell_b)
+
+
+@dataclass
+class People:
+    province_office: User
+    district_a_secretary: User
+    district_b_office: User
+    commune_a_staff: User
+    cell_a_secretary: User
+    nobody: User
+    admin: User
+
+
+@pytest.fixture
+def people(tree: Tree) -> People:
+    def holder(username: str, unit: Unit, role: str) -> User:
+        return PositionFactory(user=UserFactory(username=username), unit=unit, role=role).user
+
+    return People(
+        province_office=holder("tinh.vp", tree.province, Role.OFFICE_STAFF),
+        district_a_secretary=holder("d01.bithu", tree.district_a, Role.SECRETARY),
+        district_b_office=holder("d02.vp", tree.district_b, Role.OFFICE_STAFF),
+        commune_a_staff=holder("c01.vp", tree.commune_a, Role.OFFICE_STAFF),
+        cell_a_secretary=holder("c01-01.bithu", tree.cell_a, Role.CELL_SECRETARY),
+        nobody=UserFactory(username="khong.chuc.vu"),
+        admin=UserFactory(username="admin", is_staff=True, is_superuser=True),
+    )
+
+
+def fresh(user: User) -> User:
+    """The same person as a new request would load them, with nothing cached."""
+    return User.objects.get(pk=user.pk)
