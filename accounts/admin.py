@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Position, User
+from oversight.admin import ScopedAdminMixin
 
 
 class PositionInline(admin.TabularInline):
@@ -27,12 +26,9 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "role", "unit", "term", "start_date", "end_date"]
     list_filter = ["role", "term"]
     search_fields = ["user__full_name", "user__username", "unit__name", "unit__code"]
     list_select_related = ["user", "unit", "term"]
     raw_id_fields = ["user", "unit"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Position]:
-        return super().get_queryset(request).visible_to(request.user)

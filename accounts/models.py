@@ -81,7 +81,9 @@ class User(AbstractUser):
     def sync_role_groups(self) -> None:
         """Make the user's role groups exactly those of the positions they hold today."""
         role_groups = Group.objects.filter(name__startswith="role:")
-        held = {group_name(role) for role in self.positions.current().values_list("role", flat=True)}
+        held = {
+            group_name(role) for role in self.positions.current().values_list("role", flat=True)
+        }
         self.groups.remove(*role_groups.exclude(name__in=held))
         self.groups.add(*role_groups.filter(name__in=held))
 
@@ -90,9 +92,7 @@ class PositionQuerySet(ScopedQuerySet):
     def current(self, on: datetime.date | None = None) -> Self:
         """Positions held on ``on`` (today by default)."""
         day = on or timezone.localdate()
-        return self.filter(
-            Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day)
-        )
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
 class Position(models.Model):
@@ -105,9 +105,7 @@ class Position(models.Model):
         Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="positions"
     )
     role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices)
-    term = models.ForeignKey(
-        "oversight.Term", verbose_name=_("nhiệm kỳ"), on_delete=models.PROTECT
-    )
+    term = models.ForeignKey("oversight.Term", verbose_name=_("nhiệm kỳ"), on_delete=models.PROTECT)
     title = models.CharField(
         _("chức danh"),
         max_length=200,
@@ -136,17 +134,6 @@ class Position(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}, {self.unit}"
 
-    def clean(self) -> None:
-        if self.end_date and self.start_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": _("Ngày kết thúc phải sau ngày bắt đầu.")})
-        if self.unit_id is None or not self.role:
-            return
-        at_cell = self.unit.level == Level.CELL
-        if at_cell != (self.role == Role.CELL_SECRETARY):
-            raise ValidationError(
-                {"role": _("Bí thư chi bộ giữ chức vụ tại chi bộ; các vai trò khác tại cấp ủy.")}
-            )
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         with transaction.atomic():
             super().save(*args, **kwargs)
@@ -157,3 +144,14 @@ class Position(models.Model):
             result = super().delete(*args, **kwargs)
             self.user.sync_role_groups()
         return result
+
+    def clean(self) -> None:
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("Ngày kết thúc phải sau ngày bắt đầu.")})
+        if self.unit_id is None or not self.role:
+            return
+        at_cell = self.unit.level == Level.CELL
+        if at_cell != (self.role == Role.CELL_SECRETARY):
+            raise ValidationError(
+                {"role": _("Bí thư chi bộ giữ chức vụ tại chi bộ; các vai trò khác tại cấp ủy.")}
+            )

@@ -1,17 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import TenantSwitchForm
+from oversight.http import PortalRequest
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def switch_tenant(request: HttpRequest) -> HttpResponse:
+def switch_tenant(request: PortalRequest) -> HttpResponse:
     """List the units the person may work in and switch to the one they pick."""
     form = TenantSwitchForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

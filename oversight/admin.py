@@ -10,14 +10,15 @@ from import_export.admin import ImportExportModelAdmin
 
 from oversight.importing import COLUMNS, ImportProblem, UnitImportError, import_units
 from oversight.importing import rows_from_table as unit_rows_from_table
-from oversight.models import Term, Unit
+from oversight.models import Term, Unit, scope_for
 
 
 class UnitResource(resources.ModelResource):
     """The admin's import and export of units, refusing what the command refuses.
 
-    The whole file is checked by the same validator as ``import_units`` before any row is
-    touched; a row it refuses shows its reasons in the preview, and nothing is written.
+    The whole file is checked by the same validator as ``import_units``, within the importing
+    person's scope, before any row is touched; a row it refuses shows its reasons in the
+    preview, and nothing is written.
     """
 
     parent_code = fields.Field(
@@ -38,7 +39,7 @@ class UnitResource(resources.ModelResource):
         table = [list(dataset.headers or []), *[[str(v or "") for v in row] for row in dataset]]
         self._problems_by_row: dict[int, list[ImportProblem]] = {}
         try:
-            import_units(unit_rows_from_table(table), dry_run=True)
+            import_units(unit_rows_from_table(table), dry_run=True, scope=scope_for(kwargs["user"]))
         except UnitImportError as error:
             for problem in error.problems:
                 if problem.row is None or problem.row == 1:
@@ -55,8 +56,15 @@ class UnitResource(resources.ModelResource):
             raise ValidationError(errors)
 
 
+class ScopedAdminMixin:
+    """Admin lists and forms see only what ``visible_to`` lets the person see."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).visible_to(request.user)  # type: ignore[misc]
+
+
 @admin.register(Unit)
-class UnitAdmin(ImportExportModelAdmin, GuardedModelAdmin):
+class UnitAdmin(ScopedAdminMixin, ImportExportModelAdmin, GuardedModelAdmin):  # type: ignore[misc]
     resource_classes = [UnitResource]
     rollback_on_validation_errors = True
     list_display = ["code", "name", "level", "division_type", "parent", "is_active"]
@@ -65,9 +73,6 @@ class UnitAdmin(ImportExportModelAdmin, GuardedModelAdmin):
     list_select_related = ["parent"]
     raw_id_fields = ["parent", "merged_into"]
     readonly_fields = ["path"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Unit]:
-        return super().get_queryset(request).visible_to(request.user)
 
 
 @admin.register(Term)

@@ -141,9 +141,7 @@ def demo_people(units: list[UnitRow]) -> list[DemoPerson]:
             DemoPerson(f"{slug}.vanphong", commune.code, Role.OFFICE_STAFF, "Văn phòng Đảng ủy")
         )
         people.append(
-            DemoPerson(
-                f"{slug}.chibo", f"{commune.code}-01", Role.CELL_SECRETARY, "Bí thư chi bộ"
-            )
+            DemoPerson(f"{slug}.chibo", f"{commune.code}-01", Role.CELL_SECRETARY, "Bí thư chi bộ")
         )
     return people
 

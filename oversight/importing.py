@@ -13,6 +13,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import IO
 
@@ -23,6 +24,7 @@ from oversight.models import (
     CODE_PATTERN,
     PATH_MAX_LENGTH,
     Level,
+    Scope,
     Unit,
     codes_in_path,
     path_for,
@@ -82,6 +84,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "cycle": (
         "vòng lặp cấp trên: {value}",
         "the parent links form a cycle: {value}",
+    ),
+    "out_of_scope": (
+        "đơn vị “{value}” nằm ngoài phạm vi của bạn",
+        "unit “{value}” lies outside your scope",
     ),
     "path_too_long": (
         "cây quá sâu ở mã “{value}”",
@@ -223,9 +229,7 @@ def rows_from_table(table: list[list[str]]) -> list[UnitRow]:
     for number, cells in enumerate(table[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue
-        values = {
-            name: (cells[i].strip() if i < len(cells) else "") for name, i in index.items()
-        }
+        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in index.items()}
         rows.append(UnitRow(number=number, **values))
     if not rows:
         raise UnitImportError([ImportProblem("empty")])
@@ -265,8 +269,9 @@ def _load_existing(codes: Iterable[str]) -> dict[str, _Existing]:
 class _Plan:
     """The validated file, resolved against the units already in the portal."""
 
-    def __init__(self, rows: list[UnitRow]):
+    def __init__(self, rows: list[UnitRow], scope: Scope):
         self.rows = rows
+        self.scope = scope
         self.problems: list[ImportProblem] = []
         self.by_code: dict[str, UnitRow] = {}
         self.paths: dict[str, str] = {}
@@ -276,11 +281,13 @@ class _Plan:
         self._db_parent_code: dict[str, str] = {}
         for unit in self.existing.values():
             codes = codes_in_path(unit.path)
-            for parent, child in zip(codes, codes[1:], strict=False):
+            for parent, child in pairwise(codes):
                 self._db_parent_code[child] = parent
         self._check_parents()
         if not self.problems:
             self._compute_paths()
+        if not self.problems:
+            self._check_scope()
 
     def _check_rows(self) -> None:
         levels = ", ".join(Level.values)
@@ -363,14 +370,27 @@ class _Plan:
             if len(self.paths[row.code]) > PATH_MAX_LENGTH:
                 self.problems.append(ImportProblem("path_too_long", row.number, "code", row.code))
 
+    def _check_scope(self) -> None:
+        for row in self.by_code.values():
+            existing = self.existing.get(row.code)
+            outside = not self.scope.covers(self.paths[row.code]) or (
+                existing is not None and not self.scope.covers(existing.path)
+            )
+            if outside:
+                self.problems.append(ImportProblem("out_of_scope", row.number, "code", row.code))
 
-def import_units(rows: list[UnitRow], dry_run: bool = False) -> ImportReport:
+
+def import_units(
+    rows: list[UnitRow], dry_run: bool = False, scope: Scope | None = None
+) -> ImportReport:
     """Upsert ``rows`` by code, linking parents and keeping every subtree's paths right.
 
     Raises ``UnitImportError`` with every problem found, and then writes nothing. With
-    ``dry_run`` the report tells what would change and nothing is written either.
+    ``dry_run`` the report tells what would change and nothing is written either. With a
+    ``scope`` (the importer's, from ``scope_for``), a row that would create, change or move a
+    unit outside it is refused; without one (the command line) the whole tree is open.
     """
-    plan = _Plan(rows)
+    plan = _Plan(rows, scope or Scope(everything=True))
     if plan.problems:
         raise UnitImportError(plan.problems)
     report = ImportReport(dry_run=dry_run)

@@ -110,7 +110,7 @@ def scope_for(user: User | AnonymousUser) -> Scope:
     """
     if not user.is_authenticated or not user.is_active:
         return Scope()
-    cached = getattr(user, "_oversight_scope", None)
+    cached = user.__dict__.get("_oversight_scope")
     if cached is not None:
         return cached
     if user.is_superuser:
@@ -121,7 +121,7 @@ def scope_for(user: User | AnonymousUser) -> Scope:
         if tenant is not None:
             paths.append(tenant.path)
         scope = Scope.of_roots(paths)
-    user._oversight_scope = scope  # type: ignore[union-attr]
+    user.__dict__["_oversight_scope"] = scope
     return scope
 
 
@@ -265,11 +265,19 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Self:
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_path = instance.__dict__.get("path")
-        return instance
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, keeping the path of this unit and of its whole subtree in step with ``parent``."""
+        self.path = path_for(self.code, self.parent.path if self.parent else None)
+        self.search_name = search_key(self.name)
+        with transaction.atomic():
+            previous_path = (
+                Unit.objects.filter(pk=self.pk).values_list("path", flat=True).first()
+                if self.pk
+                else None
+            )
+            super().save(*args, **kwargs)
+            if previous_path and previous_path != self.path:
+                Unit.objects.exclude(pk=self.pk).rewrite_path_prefix(previous_path, self.path)
 
     @property
     def rank(self) -> int:
@@ -284,7 +292,7 @@ class Unit(models.Model):
         return codes_in_path(self.path)[:-1]
 
     def clean(self) -> None:
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Any]] = {}
         if self.parent is None:
             if self.level != Level.PROVINCE:
                 errors.setdefault("parent", []).append(
@@ -304,17 +312,6 @@ class Unit(models.Model):
             errors.setdefault("merged_into", []).append(_("Không thể sáp nhập vào chính nó."))
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        """Save, keeping the path of this unit and of its whole subtree in step with ``parent``."""
-        self.path = path_for(self.code, self.parent.path if self.parent else None)
-        self.search_name = search_key(self.name)
-        previous_path = getattr(self, "_loaded_path", None)
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if previous_path and previous_path != self.path:
-                Unit.objects.exclude(pk=self.pk).rewrite_path_prefix(previous_path, self.path)
-        self._loaded_path = self.path
 
     def move_to(self, new_parent: Unit) -> None:
         """Re-parent this unit; its subtree follows in one UPDATE."""

@@ -1,8 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from oversight.http import PortalRequest
 from oversight.models import Level, Unit
 
 SEARCH_LIMIT = 30
@@ -10,7 +11,7 @@ CHILDREN_PER_PAGE = 100
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: PortalRequest) -> HttpResponse:
     """The person's tenant, their positions and how much of the tree they cover."""
     counts = Unit.objects.visible_to(request.user).active().level_counts()
     coverage = [(level.label, counts.get(level.value, 0)) for level in Level]
@@ -22,14 +23,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def unit_roots(request: HttpRequest) -> HttpResponse:
+def unit_roots(request: PortalRequest) -> HttpResponse:
     """The top of the unit browser: the roots of the person's scope."""
     roots = Unit.objects.scope_roots(request.user).with_child_counts()
     return render(request, "oversight/unit_roots.html", {"roots": roots})
 
 
 @login_required
-def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
     """One unit with its visible ancestors (breadcrumb) and its children, one page at a time."""
     visible = Unit.objects.visible_to(request.user)
     unit = get_object_or_404(visible.select_related("merged_into"), code=code)
@@ -41,7 +42,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def unit_search(request: HttpRequest) -> HttpResponse:
+def unit_search(request: PortalRequest) -> HttpResponse:
     """Find units in scope by name or code, without diacritics if the person prefers."""
     query = request.GET.get("q", "").strip()
     results = Unit.objects.visible_to(request.user).search(query).select_related("parent")

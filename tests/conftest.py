@@ -41,15 +41,29 @@ class Tree:
 @pytest.fixture
 def tree(db) -> Tree:
     province = UnitFactory(code="P01", name="Tỉnh Thử Nghiệm", level=Level.PROVINCE)
-    district_a = UnitFactory(code="D01", name="Huyện Lâm Bình", level=Level.DISTRICT, parent=province)
-    district_b = UnitFactory(code="D02", name="Huyện Na Hang", level=Level.DISTRICT, parent=province)
-    commune_a = UnitFactory(code="C01", name="Xã Thượng Lâm", level=Level.COMMUNE, parent=district_a)
+    district_a = UnitFactory(
+        code="D01", name="Huyện Lâm Bình", level=Level.DISTRICT, parent=province
+    )
+    district_b = UnitFactory(
+        code="D02", name="Huyện Na Hang", level=Level.DISTRICT, parent=province
+    )
+    commune_a = UnitFactory(
+        code="C01", name="Xã Thượng Lâm", level=Level.COMMUNE, parent=district_a
+    )
     commune_a2 = UnitFactory(code="C03", name="Xã Khuôn Hà", level=Level.COMMUNE, parent=district_a)
     commune_b = UnitFactory(code="C02", name="Xã Sơn Phú", level=Level.COMMUNE, parent=district_b)
-    cell_a = UnitFactory(code="C01-01", name="Chi bộ thôn Nà Mô", level=Level.CELL, parent=commune_a)
-    cell_a_2 = UnitFactory(code="C01-02", name="Chi bộ thôn Bản Tát", level=Level.CELL, parent=commune_a)
-    cell_b = UnitFactory(code="C02-01", name="Chi bộ thôn Khuổi Lừa", level=Level.CELL, parent=commune_b)
-    return Tree(province, district_a, district_b, commune_a, commune_a2, commune_b, cell_a, cell_a_2, cell_b)
+    cell_a = UnitFactory(
+        code="C01-01", name="Chi bộ thôn Nà Mô", level=Level.CELL, parent=commune_a
+    )
+    cell_a_2 = UnitFactory(
+        code="C01-02", name="Chi bộ thôn Bản Tát", level=Level.CELL, parent=commune_a
+    )
+    cell_b = UnitFactory(
+        code="C02-01", name="Chi bộ thôn Khuổi Lừa", level=Level.CELL, parent=commune_b
+    )
+    return Tree(
+        province, district_a, district_b, commune_a, commune_a2, commune_b, cell_a, cell_a_2, cell_b
+    )
 
 
 @dataclass

@@ -38,9 +38,7 @@ def test_home_shows_tenant_and_coverage(client, people, django_assert_max_num_qu
     with django_assert_max_num_queries(6):
         response = client.get(reverse("home"))
     assert "Huyện Lâm Bình" in response.text
-    coverage = dict(
-        (label, count) for label, count in response.context["coverage"]
-    )
+    coverage = dict((label, count) for label, count in response.context["coverage"])
     assert coverage == {"Tỉnh": 0, "Huyện": 1, "Xã": 2, "Chi bộ": 2}
 
 
@@ -85,7 +83,9 @@ def grow(tree, districts: int) -> None:
 
 
 @pytest.mark.parametrize("extra", [0, 15])
-def test_unit_browser_query_counts_stay_flat(client, people, tree, extra, django_assert_max_num_queries):
+def test_unit_browser_query_counts_stay_flat(
+    client, people, tree, extra, django_assert_max_num_queries
+):
     grow(tree, extra)
     client.force_login(people.province_office)
     for url in [
@@ -141,7 +141,9 @@ def test_tenant_switcher_refuses_units_without_a_position(client, people):
     assert response.status_code == 400
     assert "D02" in response.text
     assert fresh(people.district_a_secretary).current_tenant is None
-    response = client.post(reverse("switch-tenant"), {"unit": "D01", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("switch-tenant"), {"unit": "D01", "next": "https://evil.example/"}
+    )
     assert response.url == reverse("home")
 
 

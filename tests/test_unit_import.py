@@ -128,7 +128,8 @@ BAD_FILES = {
     ),
     "parent at a wrong level": (
         HEADER
-        + "P99,Tỉnh Thử,province,tỉnh,\nC99,Xã Thử,commune,xã,P99\nD99,Huyện Thử,district,huyện,C99\n",
+        + "P99,Tỉnh Thử,province,tỉnh,\nC99,Xã Thử,commune,xã,P99\n"
+        + "D99,Huyện Thử,district,huyện,C99\n",
         ["Dòng 4", "parent_code", "C99", "commune", "Row 4"],
     ),
     "cycle": (

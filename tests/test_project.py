@@ -1,0 +1,75 @@
+"""The project's own machinery: the production compose file, the catalogue, the services."""
+
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app as celery_app
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def test_compose_file_parses_and_names_every_service():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "web", "worker", "beat", "migrate"} <= set(services)
+    assert "gunicorn" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+    assert services["beat"]["deploy"]["replicas"] == 1
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["CELERY_BROKER_URL"].startswith("redis://")
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
+    assert (ROOT / "Dockerfile").exists()
+
+
+def po_entries(path: Path) -> dict[str, str]:
+    text = path.read_text(encoding="utf-8")
+    pairs = re.findall(r'^msgid "(.+)"\nmsgstr "(.*)"$', text, flags=re.MULTILINE)
+    return dict(pairs)
+
+
+def test_english_catalogue_is_complete_and_compiled():
+    po = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    entries = po_entries(po)
+    assert entries, "the catalogue is empty"
+    untranslated = [msgid for msgid, msgstr in entries.items() if not msgstr]
+    assert not untranslated
+    with (po.with_suffix(".mo")).open("rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)
+    stale = [msgid for msgid, msgstr in entries.items() if catalogue.gettext(msgid) != msgstr]
+    assert not stale, "django.mo is older than django.po: run `make messages`"
+
+
+def test_settings_speak_vietnamese_in_hanoi_time():
+    assert settings.LANGUAGE_CODE == "vi"
+    assert settings.TIME_ZONE == settings.CELERY_TIMEZONE == "Asia/Ho_Chi_Minh"
+    assert settings.USE_TZ
+
+
+@pytest.mark.django_db
+def test_database_is_postgresql_when_services_are_required(require_services):
+    if require_services:
+        assert connection.vendor == "postgresql"
+    else:
+        assert connection.vendor in {"postgresql", "sqlite"}
+
+
+def test_broker_is_reachable():
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=2)
+        assert conn.connected
+
+
+def test_redis_is_reachable_when_configured(require_services):
+    if not settings.REDIS_URL:
+        assert not require_services, "REQUIRE_SERVICES is set but REDIS_URL is not"
+        pytest.skip("no REDIS_URL: the embedded setup has no Redis")
+    import redis
+
+    assert redis.Redis.from_url(settings.REDIS_URL).ping()

@@ -1,0 +1,65 @@
+"""The demo province: complete, logins that work, each seeing its own subtree, and idempotent."""
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import Position, User
+from accounts.roles import Role
+from oversight.demo import DEMO_PASSWORD
+from oversight.models import Level, Unit
+
+
+def snapshot() -> dict[str, object]:
+    return {
+        "units": sorted(Unit.objects.values_list("code", "name", "level", "path", "parent__code")),
+        "users": sorted(User.objects.values_list("username", "full_name", "password")),
+        "positions": sorted(
+            Position.objects.values_list("user__username", "unit__code", "role", "term__name")
+        ),
+    }
+
+
+def test_seed_demo_loads_the_province_and_is_idempotent(db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    counts = Unit.objects.level_counts()
+    assert counts[Level.PROVINCE] == 1
+    assert counts[Level.DISTRICT] == 7
+    assert counts[Level.COMMUNE] == 137
+    cells_per_commune = [
+        commune.children.count() for commune in Unit.objects.filter(level=Level.COMMUNE)
+    ]
+    assert min(cells_per_commune) >= 4 and max(cells_per_commune) <= 12
+    assert Unit.objects.filter(name__startswith="Chi bộ thôn").exists()
+    assert 55 <= User.objects.count() <= 65
+    roles = set(Position.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    assert Position.objects.filter(unit__code="P08", role=Role.STANDING_MEMBER).count() >= 9
+    districts_with_office = Position.objects.filter(
+        unit__level=Level.DISTRICT, role=Role.OFFICE_STAFF
+    ).values("unit")
+    assert districts_with_office.distinct().count() == 7
+    for role in ["tinh.bithu", "tinh.vanphong1", "tuyenquang.bithu", "admin"]:
+        assert role in out
+    assert DEMO_PASSWORD in out
+
+    before = snapshot()
+    call_command("seed_demo")
+    assert "created=0 updated=0 unchanged=1" in capsys.readouterr().out
+    assert snapshot() == before
+
+
+def test_demo_logins_work_and_each_sees_its_subtree(client, db):
+    call_command("seed_demo")
+    district_secretary = authenticate(username="lambinh.bithu", password=DEMO_PASSWORD)
+    assert district_secretary is not None
+    client.post(reverse("login"), {"username": "lambinh.bithu", "password": DEMO_PASSWORD})
+    other_commune = Unit.objects.filter(level=Level.COMMUNE).exclude(path__startswith="P08/D071/")[
+        0
+    ]
+    own_commune = Unit.objects.filter(level=Level.COMMUNE, path__startswith="P08/D071/")[0]
+    # Lâm Bình's secretary sits on the provincial committee too; work in the district.
+    client.post(reverse("switch-tenant"), {"unit": "D071"})
+    assert client.get(reverse("unit-detail", args=[own_commune.code])).status_code == 200
+    assert client.get(reverse("unit-detail", args=[other_commune.code])).status_code == 404
