@@ -154,18 +154,14 @@ class UnitQuerySet(ScopedQuerySet):
         Role permissions are deliberately not consulted: a role's model permission would
         otherwise open the whole table (django-guardian's ``accept_global_perms``).
         """
-        return self.filter(
-            Q(
-                pk__in=UnitUserObjectPermission.objects.filter(
-                    user=user, permission__codename="view_unit"
-                ).values("content_object_id")
-            )
-            | Q(
-                pk__in=UnitGroupObjectPermission.objects.filter(
-                    group__user=user, permission__codename="view_unit"
-                ).values("content_object_id")
-            )
-        )
+        by_user = UnitUserObjectPermission.objects.filter(
+            user=user, permission__codename="view_unit"
+        ).values("content_object_id")
+        by_group = UnitGroupObjectPermission.objects.filter(
+            group__user=user, permission__codename="view_unit"
+        ).values("content_object_id")
+        # One IN over a UNION lets the database start from the few grants, not the tree.
+        return self.filter(pk__in=by_user.union(by_group))
 
     def scope_roots(self, user: User | AnonymousUser) -> Self:
         """The top units of what ``user`` may see: where the unit browser starts."""
