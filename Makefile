@@ -44,7 +44,7 @@ bench: install
 	$(BIN)/python bench/scoping.py
 
 messages: install
-	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --no-location --no-wrap
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

@@ -38,6 +38,7 @@ def test_english_catalogue_is_complete_and_compiled():
     po = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
     entries = po_entries(po)
     assert entries, "the catalogue is empty"
+    assert "#, fuzzy" not in po.read_text(encoding="utf-8"), "a guessed translation is left"
     untranslated = [msgid for msgid, msgstr in entries.items() if not msgstr]
     assert not untranslated
     with (po.with_suffix(".mo")).open("rb") as compiled:

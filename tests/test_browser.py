@@ -1,0 +1,71 @@
+"""In a real browser (Debian's Chromium, headless): log in, see one's own tree, switch tenant."""
+
+import os
+import shutil
+
+import pytest
+
+from accounts.roles import Role
+from tests.factories import PositionFactory
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def browser_page(require_services):
+    if not shutil.which(CHROMIUM):
+        assert not require_services, "Chromium is missing but REQUIRE_SERVICES is set"
+        pytest.skip("no Chromium on this machine")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
+    # itself happen between its steps, never inside it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+        yield context.new_page()
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_member_logs_in_browses_own_subtree_and_switches_tenant(
+    browser_page, live_server, people, tree
+):
+    PositionFactory(
+        user=people.district_a_secretary, unit=tree.province, role=Role.EXECUTIVE_MEMBER
+    )
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    assert page.locator("h1").inner_text() == "Đăng nhập"
+    page.fill("#id_username", "d01.bithu")
+    page.fill("#id_password", "secret-pass-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    # The highest position is the default tenant: the province.
+    assert page.get_by_test_id("working-tenant").inner_text() == "Tỉnh Thử Nghiệm"
+
+    page.goto(f"{live_server.url}/tenant/")
+    page.click("button[value=D01]")
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_test_id("working-tenant").inner_text() == "Huyện Lâm Bình"
+
+    page.goto(f"{live_server.url}/units/")
+    page.locator(".list-group-item", has_text="Huyện Lâm Bình").click()
+    page.locator(".list-group-item", has_text="Xã Thượng Lâm").click()
+    assert page.locator(".list-group-item", has_text="Chi bộ thôn Nà Mô").is_visible()
+
+    page.fill("input[type=search]", "son phu")  # another district: nothing found
+    page.wait_for_selector("#search-results >> text=Không tìm thấy")
+    page.fill("input[type=search]", "khuon ha")
+    page.wait_for_selector("#search-results >> text=Xã Khuôn Hà")
+
+    # Bootstrap and htmx came from the portal itself, and they run.
+    assert page.evaluate("typeof htmx") == "object"
+    assert page.evaluate("typeof bootstrap") == "object"
+
+    response = page.goto(f"{live_server.url}/units/C02/")
+    assert response is not None and response.status == 404
+    assert "Không tìm thấy trang" in page.content()
