@@ -19,8 +19,8 @@ def browser_page(require_services):
         pytest.skip("no Chromium on this machine")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
-    # itself happen between its steps, never inside it.
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
+    # there unless told. The tests create their rows before this fixture starts.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -30,13 +30,20 @@ def browser_page(require_services):
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_member_logs_in_browses_own_subtree_and_switches_tenant(
-    browser_page, live_server, people, tree
-):
+@pytest.fixture
+def member_of_two_committees(people, tree):
+    """The district secretary who also sits on the provincial committee."""
     PositionFactory(
         user=people.district_a_secretary, unit=tree.province, role=Role.EXECUTIVE_MEMBER
     )
+    return people.district_a_secretary
+
+
+@pytest.mark.django_db(transaction=True)
+def test_member_logs_in_browses_own_subtree_and_switches_tenant(
+    live_server, member_of_two_committees, browser_page
+):
+    # Every row exists before the browser starts: the test body itself touches no ORM.
     page = browser_page
     page.goto(f"{live_server.url}/login/")
     assert page.locator("h1").inner_text() == "Đăng nhập"
