@@ -20,11 +20,7 @@ run: install
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py collectstatic --no-input -v0
 	@echo "Cổng theo dõi / portal: http://127.0.0.1:8000  (Ctrl-C dừng tất cả / stops all)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
-	  $(BIN)/celery -A config beat --loglevel=INFO & \
-	  $(BIN)/python manage.py runserver 127.0.0.1:8000 & \
-	  wait
+	$(BIN)/python manage.py run_embedded 127.0.0.1:8000
 
 lint: install
 	$(BIN)/ruff check .

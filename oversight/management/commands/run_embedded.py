@@ -1,0 +1,35 @@
+import subprocess
+import sys
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+STOP_TIMEOUT_SECONDS = 15
+
+
+class Command(BaseCommand):
+    help = (
+        "Chạy máy chủ web cùng Celery worker và beat; Ctrl-C dừng cả ba. "
+        "Run the web server with a Celery worker and beat; Ctrl-C stops all three."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        celery = [sys.executable, "-m", "celery", "-A", "config"]
+        helpers = [
+            subprocess.Popen([*celery, "worker", "--loglevel=INFO", "--concurrency=2"]),
+            subprocess.Popen([*celery, "beat", "--loglevel=INFO"]),
+        ]
+        try:
+            call_command("runserver", options["addrport"], use_reloader=False)
+        finally:
+            for process in helpers:
+                process.terminate()
+            for process in helpers:
+                try:
+                    process.wait(timeout=STOP_TIMEOUT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
