@@ -1,3 +1,4 @@
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -18,6 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Ctrl-C and a service manager's SIGTERM both end here, even when a shell that
+        # started us in the background left SIGINT ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         celery = [sys.executable, "-m", "celery", "-A", "config"]
         helpers = [
             subprocess.Popen([*celery, "worker", "--loglevel=INFO", "--concurrency=2"]),
