@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
@@ -67,12 +68,17 @@ class ScopedAdminMixin:
 class UnitAdmin(ScopedAdminMixin, ImportExportModelAdmin, GuardedModelAdmin):  # type: ignore[misc]
     resource_classes = [UnitResource]
     rollback_on_validation_errors = True
-    list_display = ["code", "name", "level", "division_type", "parent", "is_active"]
+    list_display = ["tree_name", "code", "level", "division_type", "is_active"]
     list_filter = ["level", "is_active", "division_type"]
     search_fields = ["code", "name", "search_name"]
-    list_select_related = ["parent"]
     raw_id_fields = ["parent", "merged_into"]
     readonly_fields = ["path"]
+    ordering = ["path"]
+
+    @admin.display(description=_("tên"), ordering="path")
+    def tree_name(self, unit: Unit) -> str:
+        """The name indented by depth, so the list reads as the tree it is."""
+        return f"{'— ' * (unit.depth - 1)}{unit.name}"
 
 
 @admin.register(Term)

@@ -53,6 +53,17 @@ def test_settings_speak_vietnamese_in_hanoi_time():
     assert settings.USE_TZ
 
 
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_dates_read_day_month_year_in_both_languages(language):
+    import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        assert formats.date_format(datetime.date(2026, 11, 5)) == "05/11/2026"
+        assert formats.date_format(datetime.date(2026, 11, 5), "SHORT_DATE_FORMAT") == "05/11/2026"
+
+
 @pytest.mark.django_db
 def test_database_is_postgresql_when_services_are_required(require_services):
     if require_services:
