@@ -433,26 +433,11 @@ def _write(
     for old_path, new_path in sorted(moved, key=lambda pair: -len(codes_in_path(pair[0]))):
         Unit.objects.rewrite_path_prefix(old_path, new_path)
     pk_by_code = {code: unit.pk for code, unit in plan.existing.items()}
-    for rank in range(len(Level)):
-        batch = [
-            Unit(
-                code=row.code,
-                name=row.name,
-                level=row.level,
-                division_type=row.division_type,
-                parent_id=pk_by_code.get(row.parent_code),
-                path=plan.paths[row.code],
-                search_name=search_key(row.name),
-            )
-            for row in new_rows
-            if Level.rank_of(row.level) == rank
-        ]
-        for unit in Unit.objects.bulk_create(batch, batch_size=WRITE_BATCH):
-            pk_by_code[unit.code] = unit.pk
-    updates = []
-    for row in changed_rows:
-        unit = Unit(
-            pk=plan.existing[row.code].pk,
+
+    def unit_for(row: UnitRow) -> Unit:
+        existing = plan.existing.get(row.code)
+        return Unit(
+            pk=existing.pk if existing else None,
             code=row.code,
             name=row.name,
             level=row.level,
@@ -461,7 +446,13 @@ def _write(
             path=plan.paths[row.code],
             search_name=search_key(row.name),
         )
-        updates.append(unit)
+
+    # Level by level, so that every parent has its key before its children are written.
+    for rank in range(len(Level)):
+        batch = [unit_for(row) for row in new_rows if Level.rank_of(row.level) == rank]
+        for unit in Unit.objects.bulk_create(batch, batch_size=WRITE_BATCH):
+            pk_by_code[unit.code] = unit.pk
+    updates = [unit_for(row) for row in changed_rows]
     Unit.objects.bulk_update(
         updates,
         ["name", "level", "division_type", "parent", "path", "search_name"],

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from oversight.importing import UnitImportError, import_units, read_unit_file
 from oversight.models import Level, Unit
+from tests.factories import UnitFactory
 
 SEED = Path(settings.BASE_DIR) / "seeds" / "tuyen-quang-3-level.csv"
 HEADER = "code,name,level,division_type,parent_code\n"
@@ -72,12 +73,15 @@ def test_reimport_of_unchanged_file_writes_nothing(django_assert_max_num_queries
     assert (report.created, report.updated, report.unchanged) == (0, 0, 145)
 
 
+def seed_with_one_cell() -> Unit:
+    """Tuyên Quang imported, plus one cell under commune C02215 (cells are not in the list)."""
+    import_units(read_unit_file(SEED))
+    return UnitFactory(code="C02215-01", level=Level.CELL, parent=Unit.objects.get(code="C02215"))
+
+
 @pytest.mark.django_db
 def test_reimport_updates_names_and_moves_subtrees(tmp_path):
-    import_units(read_unit_file(SEED))
-    cell = Unit(code="C02215-01", name="Chi bộ thôn Nà Mô", level=Level.CELL)
-    cell.parent = Unit.objects.get(code="C02215")
-    cell.save()
+    cell = seed_with_one_cell()
     old_district = cell.parent.parent.code
     new_district = "D071" if old_district != "D071" else "D072"
     text = HEADER + f"C02215,Xã Đổi Tên,commune,xã,{new_district}\n"
@@ -171,10 +175,7 @@ def test_bad_file_is_refused_with_row_value_and_reason(tmp_path, case):
 
 @pytest.mark.django_db
 def test_cycle_through_units_already_in_the_portal_is_refused(tmp_path):
-    import_units(read_unit_file(SEED))
-    cell = Unit(code="C02215-01", name="Chi bộ", level=Level.CELL)
-    cell.parent = Unit.objects.get(code="C02215")
-    cell.save()
+    seed_with_one_cell()
     # Putting the commune under its own cell would close a loop through the portal's tree.
     text = HEADER + "C02215,Xã,commune,xã,C02215-01\n"
     message = str(refused(write(tmp_path, text)))
