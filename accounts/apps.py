@@ -10,5 +10,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.roles import sync_role_groups
 
-        # Permissions exist only after migrate has run, so the role groups follow it.
-        post_migrate.connect(sync_role_groups, sender=self)
+        # Each app's permissions appear in its own post_migrate; re-syncing after every app
+        # (a handful of cheap queries) means no role misses a permission of a later app.
+        post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")

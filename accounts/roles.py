@@ -20,21 +20,37 @@ class Role(models.TextChoices):
     CELL_SECRETARY = "cell_secretary", _("Bí thư chi bộ")
 
 
-_READ = ["oversight.view_unit", "oversight.view_term", "accounts.view_position"]
+_READ = [
+    "oversight.view_unit",
+    "oversight.view_term",
+    "accounts.view_position",
+    "assignments.view_assignment",
+    "visits.view_meeting",
+    "visits.view_meetingschedule",
+    "visits.view_visit",
+]
+_MEMBER = [*_READ, "visits.add_visit", "visits.change_visit"]
+_ASSIGNER = [*_MEMBER, "assignments.add_assignment", "assignments.change_assignment"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.SECRETARY: _READ,
-    Role.DEPUTY_SECRETARY: _READ,
-    Role.STANDING_MEMBER: _READ,
-    Role.EXECUTIVE_MEMBER: _READ,
-    Role.CELL_SECRETARY: _READ,
+    Role.SECRETARY: _ASSIGNER,
+    Role.DEPUTY_SECRETARY: _ASSIGNER,
+    Role.STANDING_MEMBER: _MEMBER,
+    Role.EXECUTIVE_MEMBER: _MEMBER,
+    Role.CELL_SECRETARY: [*_READ, "visits.change_meeting"],
     Role.OFFICE_STAFF: [
-        *_READ,
+        *_ASSIGNER,
         "oversight.add_unit",
         "oversight.change_unit",
         "accounts.add_position",
         "accounts.change_position",
         "accounts.view_user",
+        "visits.review_visit",
+        "visits.log_visit_on_behalf",
+        "visits.add_meeting",
+        "visits.change_meeting",
+        "visits.add_meetingschedule",
+        "visits.change_meetingschedule",
     ],
 }
 

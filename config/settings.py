@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "guardian",
     "import_export",
     "django_celery_beat",
+    "simple_history",
     "oversight",
     "accounts",
     "assignments",
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -194,3 +196,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Visits: an attached photo or scan of the minutes may be at most this large.
+VISIT_ATTACHMENT_MAX_BYTES = env.int("VISIT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

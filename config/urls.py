@@ -4,12 +4,22 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from oversight import views as oversight_views
+from visits import views as visit_views
 
 urlpatterns = [
     path("", oversight_views.home, name="home"),
     path("units/", oversight_views.unit_roots, name="unit-roots"),
     path("units/search/", oversight_views.unit_search, name="unit-search"),
     path("units/<str:code>/", oversight_views.unit_detail, name="unit-detail"),
+    path("my/", visit_views.my_work, name="my-work"),
+    path("visits/new/", visit_views.visit_create, name="visit-create"),
+    path("visits/<int:pk>/", visit_views.visit_detail, name="visit-detail"),
+    path("visits/<int:pk>/edit/", visit_views.visit_edit, name="visit-edit"),
+    path("visits/<int:pk>/submit/", visit_views.visit_submit, name="visit-submit"),
+    path("visits/<int:pk>/review/", visit_views.visit_review, name="visit-review"),
+    path("visits/<int:pk>/attachment/", visit_views.visit_attachment, name="visit-attachment"),
+    path("review/", visit_views.review_queue, name="review-queue"),
+    path("meetings/<int:pk>/", visit_views.meeting_detail, name="meeting-detail"),
     path("tenant/", account_views.switch_tenant, name="switch-tenant"),
     path(
         "login/",

@@ -128,13 +128,22 @@ def scope_for(user: User | AnonymousUser) -> Scope:
 class ScopedQuerySet(models.QuerySet):
     """Base queryset of every tenant-owned model: ``visible_to(user)`` is the scoping gate.
 
-    Subclasses name the lookup from their rows to the unit path in ``unit_path_lookup``.
+    Subclasses name the lookup from their rows to the unit path in ``unit_path_lookup`` and,
+    where a row belongs to one person (their assignment, their visit), that person's field in
+    ``owner_lookup``: a person always sees their own rows, whatever tenant they work in.
     """
 
     unit_path_lookup: ClassVar[str] = "unit__path"
+    owner_lookup: ClassVar[str | None] = None
 
     def visible_to(self, user: User | AnonymousUser) -> Self:
-        return self.filter(scope_for(user).filter(self.unit_path_lookup))
+        scope = scope_for(user)
+        if scope.everything:
+            return self.all()
+        condition = scope.filter(self.unit_path_lookup)
+        if self.owner_lookup and user.is_authenticated and user.is_active:
+            condition |= Q(**{self.owner_lookup: user})
+        return self.filter(condition)
 
 
 class UnitQuerySet(ScopedQuerySet):
@@ -282,6 +291,11 @@ class Unit(models.Model):
     @property
     def depth(self) -> int:
         return len(codes_in_path(self.path))
+
+    def ancestor_paths(self) -> list[str]:
+        """Paths of this unit and of every unit above it, root first."""
+        codes = codes_in_path(self.path)
+        return [PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR for i in range(len(codes))]
 
     def ancestor_codes(self) -> list[str]:
         """Codes of the units above this one, root first."""

@@ -2,11 +2,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
+from assignments.models import Assignment
 from oversight.http import PortalRequest
 from oversight.models import Level, Unit
+from visits.models import Meeting, MeetingSchedule, Visit, add_months
 
 SEARCH_LIMIT = 30
+UNIT_ACTIVITY_ROWS = 30
 CHILDREN_PER_PAGE = 100
 
 
@@ -37,7 +41,37 @@ def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
     ancestors = visible.filter(code__in=unit.ancestor_codes())
     children = visible.filter(parent=unit).with_child_counts().order_by("code")
     page = Paginator(children, CHILDREN_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"unit": unit, "ancestors": ancestors, "page": page}
+    today = timezone.localdate()
+    overseers = (
+        Assignment.objects.visible_to(request.user)
+        .covering(unit)
+        .open_on(today)
+        .select_related("member", "unit")
+    )
+    meetings = (
+        Meeting.objects.visible_to(request.user)
+        .under([unit])
+        .filter(date__gte=add_months(today.replace(day=1), -2))
+        .select_related("cell")
+        .order_by("-date", "cell__path")[:UNIT_ACTIVITY_ROWS]
+    )
+    visits = (
+        Visit.objects.visible_to(request.user)
+        .filter(unit__path__startswith=unit.path)
+        .select_related("member", "unit")
+        .order_by("-date", "-pk")[:UNIT_ACTIVITY_ROWS]
+    )
+    context = {
+        "unit": unit,
+        "ancestors": ancestors,
+        "page": page,
+        "overseers": overseers,
+        "meetings": meetings,
+        "visits": visits,
+        "schedule": MeetingSchedule.objects.filter(cell=unit).first()
+        if unit.level == Level.CELL
+        else None,
+    }
     return render(request, "oversight/unit_detail.html", context)
 
 

@@ -35,7 +35,7 @@ def test_pages_need_login(client, tree):
 
 def test_home_shows_tenant_and_coverage(client, people, django_assert_max_num_queries):
     client.force_login(people.district_a_secretary)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("home"))
     assert "Huyện Lâm Bình" in response.text
     coverage = dict((label, count) for label, count in response.context["coverage"])
@@ -95,7 +95,7 @@ def test_unit_browser_query_counts_stay_flat(
         reverse("unit-detail", args=["C01"]),
         reverse("unit-search") + "?q=xa",
     ]:
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(13):
             assert client.get(url).status_code == 200
 
 

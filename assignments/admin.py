@@ -1,0 +1,14 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from assignments.models import Assignment
+from oversight.admin import ScopedAdminMixin
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ["member", "kind", "unit", "term", "start_date", "end_date"]
+    list_filter = ["kind", "term"]
+    search_fields = ["member__full_name", "member__username", "unit__name", "unit__code"]
+    list_select_related = ["member", "unit", "term"]
+    raw_id_fields = ["member", "unit", "assigned_by"]

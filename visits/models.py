@@ -1,0 +1,570 @@
+"""Cell meetings, the overseers' visits to them (and field visits), and how meetings are scored."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Self
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.roles import Role
+from oversight.models import Level, ScopedQuerySet, Unit
+from visits.uploads import validate_attachment
+
+if TYPE_CHECKING:
+    from accounts.models import Position
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The first day of the month ``months`` after ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+class Period(models.TextChoices):
+    MONTH = "month", _("tháng")
+    QUARTER = "quarter", _("quý")
+    YEAR = "year", _("năm")
+
+    def bounds(self, day: datetime.date) -> tuple[datetime.date, datetime.date]:
+        """First and last day of the period of this kind that contains ``day``."""
+        if self is Period.MONTH:
+            start = month_start(day)
+            length = 1
+        elif self is Period.QUARTER:
+            start = datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+            length = 3
+        else:
+            start = datetime.date(day.year, 1, 1)
+            length = 12
+        return start, add_months(start, length) - datetime.timedelta(days=1)
+
+
+class AttendancePolicy(models.Model):
+    """How many cell meetings a member must attend, per period, in each unit assigned to them.
+
+    Chosen by the level of the member's highest current position and their role there; a row
+    with no role applies to every role at that level. Edited by the administrator.
+    """
+
+    level = models.CharField(_("cấp của cấp ủy viên"), max_length=16, choices=Level.choices)
+    role = models.CharField(
+        _("vai trò"),
+        max_length=32,
+        choices=Role.choices,
+        blank=True,
+        help_text=_("Để trống: áp dụng cho mọi vai trò ở cấp này."),
+    )
+    period = models.CharField(_("kỳ"), max_length=8, choices=Period.choices)
+    required_meetings = models.PositiveSmallIntegerField(
+        _("số buổi phải dự"), validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("định mức dự sinh hoạt")
+        verbose_name_plural = _("định mức dự sinh hoạt")
+        ordering = ["level", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "role"], name="policy_unique_level_role")
+        ]
+
+    def __str__(self) -> str:
+        who = self.get_role_display() if self.role else _("mọi vai trò")
+        per = self.get_period_display()
+        return f"{self.get_level_display()} / {who}: {self.required_meetings} / {per}"
+
+    @classmethod
+    def for_positions(
+        cls, positions: Iterable[Position], table: Iterable[AttendancePolicy] | None = None
+    ) -> AttendancePolicy | None:
+        """The policy of the highest of ``positions`` (a member answers at their top level)."""
+        policies = {
+            (p.level, p.role): p for p in (table if table is not None else cls.objects.all())
+        }
+        for position in sorted(positions, key=lambda p: p.unit.path.count("/")):
+            found = policies.get((position.unit.level, position.role)) or policies.get(
+                (position.unit.level, "")
+            )
+            if found:
+                return found
+        return None
+
+
+class MeetingScheduleQuerySet(ScopedQuerySet):
+    unit_path_lookup = "cell__path"
+
+
+class MeetingSchedule(models.Model):
+    """A cell's regular meeting: which day of the month, when and where."""
+
+    cell = models.OneToOneField(
+        Unit,
+        verbose_name=_("chi bộ"),
+        on_delete=models.CASCADE,
+        related_name="meeting_schedule",
+        limit_choices_to={"level": Level.CELL},
+    )
+    day_of_month = models.PositiveSmallIntegerField(
+        _("ngày sinh hoạt hằng tháng"),
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text=_("Tháng ngắn hơn thì họp vào ngày cuối tháng."),
+    )
+    time = models.TimeField(_("giờ"), null=True, blank=True)
+    place = models.CharField(_("địa điểm"), max_length=200, blank=True)
+
+    objects = MeetingScheduleQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("lịch sinh hoạt chi bộ")
+        verbose_name_plural = _("lịch sinh hoạt chi bộ")
+
+    def __str__(self) -> str:
+        return f"{self.cell}: {self.day_of_month}"
+
+    def clean(self) -> None:
+        if self.cell_id and self.cell.level != Level.CELL:
+            raise ValidationError({"cell": _("Chỉ chi bộ mới có lịch sinh hoạt.")})
+
+    def date_in(self, month: datetime.date) -> datetime.date:
+        """The meeting day in ``month``, the month's last day when it is shorter."""
+        last = calendar.monthrange(month.year, month.month)[1]
+        return month.replace(day=min(self.day_of_month, last))
+
+
+class MeetingKind(models.TextChoices):
+    REGULAR = "regular", _("Thường kỳ")
+    THEMATIC = "thematic", _("Chuyên đề")
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Theo lịch")
+    CANCELLED = "cancelled", _("Đã hủy")
+
+
+class Rating(models.TextChoices):
+    """The four ratings of a cell meeting, best first (Hướng dẫn 12-HD/BTCTW)."""
+
+    GOOD = "good", _("Tốt")
+    FAIR = "fair", _("Khá")
+    AVERAGE = "average", _("Trung bình")
+    POOR = "poor", _("Kém")
+
+    @property
+    def rank(self) -> int:
+        return list(Rating).index(self)
+
+
+class MeetingQuerySet(ScopedQuerySet):
+    unit_path_lookup = "cell__path"
+
+    def in_month(self, month: datetime.date) -> Self:
+        return self.filter(month=month_start(month))
+
+    def between(self, start: datetime.date, end: datetime.date) -> Self:
+        return self.filter(date__gte=start, date__lte=end)
+
+    def under(self, units: Iterable[Unit]) -> Self:
+        """Meetings of cells in the subtrees of ``units`` (one indexed OR of prefixes)."""
+        condition = Q(pk__in=[])
+        for unit in units:
+            condition |= Q(cell__path__startswith=unit.path)
+        return self.filter(condition)
+
+    def held(self) -> Self:
+        return self.exclude(status=MeetingStatus.CANCELLED)
+
+    def with_diverging_ratings(self) -> Self:
+        """Meetings whose own rating and a visiting member's differ by a level or more."""
+        diverging = Visit.objects.filter(meeting=OuterRef("pk"), rating__gt="").exclude(
+            rating=OuterRef("self_rating")
+        )
+        return self.filter(self_rating__gt="").filter(Exists(diverging))
+
+
+class MeetingManager(models.Manager.from_queryset(MeetingQuerySet)):  # type: ignore[misc]
+    def plan_month(self, month: datetime.date, cells: Any = None) -> int:
+        """Create the regular meetings of ``month`` from the cells' schedules; idempotent."""
+        month = month_start(month)
+        schedules = MeetingSchedule.objects.select_related("cell").filter(cell__is_active=True)
+        if cells is not None:
+            schedules = schedules.filter(cell__in=cells)
+        planned = [
+            Meeting(
+                cell=schedule.cell,
+                kind=MeetingKind.REGULAR,
+                month=month,
+                date=schedule.date_in(month),
+                time=schedule.time,
+                place=schedule.place,
+            )
+            for schedule in schedules
+        ]
+        before = self.filter(month=month, kind=MeetingKind.REGULAR).count()
+        self.bulk_create(planned, ignore_conflicts=True, batch_size=2000)
+        return self.filter(month=month, kind=MeetingKind.REGULAR).count() - before
+
+
+class Meeting(models.Model):
+    """One meeting of a party cell: the regular monthly one or a thematic one."""
+
+    cell = models.ForeignKey(
+        Unit,
+        verbose_name=_("chi bộ"),
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        limit_choices_to={"level": Level.CELL},
+    )
+    kind = models.CharField(
+        _("loại"), max_length=16, choices=MeetingKind.choices, default=MeetingKind.REGULAR
+    )
+    month = models.DateField(_("tháng"), help_text=_("Ngày đầu tháng mà buổi họp thuộc về."))
+    date = models.DateField(_("ngày họp"))
+    time = models.TimeField(_("giờ"), null=True, blank=True)
+    place = models.CharField(_("địa điểm"), max_length=200, blank=True)
+    topic = models.CharField(_("chủ đề"), max_length=255, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
+    )
+    original_date = models.DateField(_("ngày theo lịch"), null=True, blank=True)
+    change_reason = models.CharField(_("lý do đổi/hủy"), max_length=255, blank=True)
+    self_points = models.JSONField(_("điểm chi bộ tự chấm"), null=True, blank=True)
+    self_total = models.PositiveSmallIntegerField(_("tổng điểm tự chấm"), null=True, blank=True)
+    self_rating = models.CharField(
+        _("chi bộ tự xếp loại"), max_length=16, choices=Rating.choices, blank=True
+    )
+
+    objects = MeetingManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("buổi sinh hoạt chi bộ")
+        verbose_name_plural = _("buổi sinh hoạt chi bộ")
+        ordering = ["date", "cell__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cell", "month"],
+                condition=Q(kind="regular"),
+                name="meeting_one_regular_per_cell_month",
+                violation_error_message=_("Chi bộ đã có buổi sinh hoạt thường kỳ trong tháng này."),
+            )
+        ]
+        indexes = [models.Index(fields=["month", "cell"], name="meeting_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.cell} — {self.date:%d/%m/%Y}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.date and not self.month:
+            self.month = month_start(self.date)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == MeetingStatus.CANCELLED
+
+    def clean(self) -> None:
+        if self.cell_id and self.cell.level != Level.CELL:
+            raise ValidationError({"cell": _("Buổi sinh hoạt phải thuộc một chi bộ.")})
+        if self.date and self.month and month_start(self.date) != self.month:
+            raise ValidationError(
+                {
+                    "date": _("Ngày họp phải nằm trong tháng %(month)s.")
+                    % {"month": f"{self.month:%m/%Y}"}
+                }
+            )
+
+
+class ScoreSheet(models.Model):
+    """The scoring sheet of a cell meeting: criteria with points, and the rating thresholds.
+
+    A province may keep its own sheet; the one without a province is the default.
+    """
+
+    name = models.CharField(_("tên"), max_length=200)
+    province = models.OneToOneField(
+        Unit,
+        verbose_name=_("tỉnh áp dụng"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        limit_choices_to={"level": Level.PROVINCE},
+        help_text=_("Để trống: bảng mặc định cho mọi tỉnh chưa có bảng riêng."),
+    )
+    good_min = models.PositiveSmallIntegerField(_("điểm tối thiểu loại Tốt"), default=90)
+    fair_min = models.PositiveSmallIntegerField(_("điểm tối thiểu loại Khá"), default=70)
+    average_min = models.PositiveSmallIntegerField(_("điểm tối thiểu loại Trung bình"), default=50)
+
+    class Meta:
+        verbose_name = _("bảng chấm điểm sinh hoạt chi bộ")
+        verbose_name_plural = _("bảng chấm điểm sinh hoạt chi bộ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province"], condition=Q(province__isnull=True), name="one_default_sheet"
+            ),
+            models.CheckConstraint(
+                condition=Q(good_min__gt=F("fair_min")) & Q(fair_min__gt=F("average_min")),
+                name="sheet_thresholds_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def for_unit(cls, unit: Unit) -> ScoreSheet:
+        """The sheet of the province ``unit`` lies in, else the default sheet."""
+        sheets = cls.objects.filter(
+            Q(province__isnull=True) | Q(province__path__in=unit.ancestor_paths())
+        ).prefetch_related("criteria")
+        return sorted(sheets, key=lambda sheet: sheet.province_id is None)[0]
+
+    def evaluate(self, points: Mapping[str, int]) -> tuple[int, Rating]:
+        """Total and rating of a filled sheet; refuses points outside a criterion's range."""
+        criteria = list(self.criteria.all())
+        errors = {}
+        for criterion in criteria:
+            value = points.get(criterion.code)
+            if value is None or not 0 <= value <= criterion.max_points:
+                errors[f"score_{criterion.code}"] = _("“%(name)s”: từ 0 đến %(max)s điểm.") % {
+                    "name": criterion.name,
+                    "max": criterion.max_points,
+                }
+        unknown = set(points) - {c.code for c in criteria}
+        if unknown:
+            errors["score"] = _("Tiêu chí không có trong bảng: %(codes)s") % {
+                "codes": ", ".join(sorted(unknown))
+            }
+        if errors:
+            raise ValidationError(errors)
+        total = sum(points[c.code] for c in criteria)
+        all_full = all(points[c.code] == c.max_points for c in criteria if c.must_be_full)
+        if total >= self.good_min and all_full:
+            return total, Rating.GOOD
+        if total >= self.fair_min:
+            return total, Rating.FAIR
+        if total >= self.average_min:
+            return total, Rating.AVERAGE
+        return total, Rating.POOR
+
+
+class Criterion(models.Model):
+    sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="criteria")
+    code = models.SlugField(_("mã"), max_length=32)
+    name = models.CharField(_("tiêu chí"), max_length=255)
+    max_points = models.PositiveSmallIntegerField(_("điểm tối đa"))
+    must_be_full = models.BooleanField(_("phải đạt điểm tối đa để xếp loại Tốt"), default=False)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("tiêu chí chấm điểm")
+        verbose_name_plural = _("tiêu chí chấm điểm")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "code"], name="criterion_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.max_points})"
+
+
+class VisitKind(models.TextChoices):
+    MEETING = "meeting", _("Dự sinh hoạt chi bộ")
+    FIELD = "field", _("Đi cơ sở")
+
+
+class FieldVisitType(models.TextChoices):
+    INSPECTION = "inspection", _("Kiểm tra")
+    FACT_FINDING = "fact_finding", _("Nắm tình hình")
+    DIALOGUE = "dialogue", _("Đối thoại")
+
+
+class VisitStatus(models.TextChoices):
+    DRAFT = "draft", _("Nháp")
+    SUBMITTED = "submitted", _("Chờ duyệt")
+    ACCEPTED = "accepted", _("Đã duyệt")
+    RETURNED = "returned", _("Bị trả lại")
+
+    @classmethod
+    def editable(cls) -> list[str]:
+        return [cls.DRAFT, cls.RETURNED]
+
+
+class VisitQuerySet(ScopedQuerySet):
+    owner_lookup = "member"
+
+    def logged(self) -> Self:
+        """Visits the member has sent (submitted, accepted, or sent back for changes)."""
+        return self.exclude(status=VisitStatus.DRAFT)
+
+    def awaiting_review_by(self, reviewer: Any) -> Self:
+        return (
+            self.visible_to(reviewer).filter(status=VisitStatus.SUBMITTED).exclude(member=reviewer)
+        )
+
+
+class Visit(models.Model):
+    """A member's record of attending a cell meeting, or of a field visit, and its review."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cấp ủy viên"),
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người ghi"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Khác cấp ủy viên khi văn phòng ghi thay."),
+    )
+    kind = models.CharField(_("loại"), max_length=16, choices=VisitKind.choices)
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("buổi sinh hoạt"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="visits"
+    )
+    date = models.DateField(_("ngày"))
+    field_type = models.CharField(
+        _("hình thức"), max_length=16, choices=FieldVisitType.choices, blank=True
+    )
+    members_present = models.PositiveSmallIntegerField(_("đảng viên có mặt"), null=True, blank=True)
+    members_total = models.PositiveSmallIntegerField(_("tổng số đảng viên"), null=True, blank=True)
+    findings = models.TextField(_("nhận xét, tình hình nắm được"), blank=True)
+    recommendations = models.TextField(_("kiến nghị, đề xuất"), blank=True)
+    follow_up_needed = models.BooleanField(_("cần theo dõi tiếp"), default=False)
+    attachment = models.FileField(
+        _("ảnh hoặc biên bản"),
+        upload_to="visits/%Y/%m/",
+        blank=True,
+        validators=[validate_attachment],
+    )
+    score_points = models.JSONField(_("điểm chấm"), null=True, blank=True)
+    score_total = models.PositiveSmallIntegerField(_("tổng điểm"), null=True, blank=True)
+    rating = models.CharField(_("xếp loại"), max_length=16, choices=Rating.choices, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=VisitStatus.choices, default=VisitStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người duyệt"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    review_comment = models.TextField(_("ý kiến người duyệt"), blank=True)
+    client_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VisitQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("lần dự/đi cơ sở")
+        verbose_name_plural = _("lần dự/đi cơ sở")
+        ordering = ["-date", "-pk"]
+        permissions = [
+            ("review_visit", _("Duyệt các lần dự sinh hoạt, đi cơ sở")),
+            ("log_visit_on_behalf", _("Ghi thay cấp ủy viên")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "meeting"],
+                condition=Q(meeting__isnull=False),
+                name="visit_one_per_member_and_meeting",
+                violation_error_message=_("Bạn đã ghi nhận buổi sinh hoạt này rồi."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="field") | Q(meeting__isnull=False),
+                name="visit_meeting_kind_has_meeting",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "date"], name="visit_status_idx"),
+            models.Index(fields=["member", "date"], name="visit_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} — {self.unit} — {self.date:%d/%m/%Y}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in VisitStatus.editable()
+
+    @property
+    def is_on_behalf(self) -> bool:
+        return self.logged_by_id != self.member_id
+
+    def clean(self) -> None:
+        """The rules of a visit: the right shape, not in the future, within an assignment."""
+        from assignments.models import Assignment
+
+        errors: dict[str, Any] = {}
+        if self.kind == VisitKind.MEETING:
+            if self.meeting is None:
+                errors["meeting"] = _("Hãy chọn buổi sinh hoạt đã dự.")
+            else:
+                self.unit, self.date = self.meeting.cell, self.meeting.date
+                if self.meeting.is_cancelled:
+                    errors["meeting"] = _("Buổi sinh hoạt này đã bị hủy.")
+        elif self.kind == VisitKind.FIELD:
+            self.meeting = None
+            if not self.field_type:
+                errors["field_type"] = _(
+                    "Hãy chọn hình thức: kiểm tra, nắm tình hình hay đối thoại."
+                )
+        if self.date and self.date > timezone.localdate():
+            errors["date"] = _("Không ghi nhận trước một ngày chưa tới (%(date)s).") % {
+                "date": f"{self.date:%d/%m/%Y}"
+            }
+        present, total = self.members_present, self.members_total
+        if present is not None and total is not None and present > total:
+            errors["members_present"] = _("Số có mặt không thể lớn hơn tổng số đảng viên.")
+        if self.member_id and self.unit_id and self.date and "date" not in errors:
+            covered = (
+                Assignment.objects.filter(member_id=self.member_id)
+                .covering(self.unit)
+                .open_on(self.date)
+                .exists()
+            )
+            if not covered:
+                errors["unit" if self.kind == VisitKind.FIELD else "meeting"] = _(
+                    "Ngày %(date)s cấp ủy viên không được phân công phụ trách %(unit)s."
+                ) % {"date": f"{self.date:%d/%m/%Y}", "unit": self.unit}
+        if errors:
+            raise ValidationError(errors)
+
+    def apply_score(self, points: Mapping[str, int] | None) -> None:
+        """Record the visiting member's score of the meeting and derive its rating."""
+        if not points:
+            self.score_points, self.score_total, self.rating = None, None, ""
+            return
+        sheet = ScoreSheet.for_unit(self.unit)
+        total, rating = sheet.evaluate(points)
+        self.score_points, self.score_total, self.rating = dict(points), total, rating

@@ -1,0 +1,231 @@
+"""The writes of the visit workflow (log, submit, accept, return) and the compliance sums.
+
+Every function takes the acting person first, checks what they may do, and runs in one
+transaction; a state change locks the visit's row so that two clicks cannot both win.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assignments.models import Assignment
+from visits.models import (
+    AttendancePolicy,
+    Meeting,
+    MeetingStatus,
+    Period,
+    ScoreSheet,
+    Visit,
+    VisitKind,
+    VisitStatus,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def may_log_for(actor: User, member: User) -> bool:
+    """A member logs their own visits; office staff may log for members in their scope."""
+    return actor.pk == member.pk or actor.has_perm("visits.log_visit_on_behalf")
+
+
+def _locked(actor: User, visit: Visit) -> Visit:
+    """Re-read ``visit`` through the scoping gate, locked for this transaction (404 if hidden)."""
+    try:
+        return Visit.objects.visible_to(actor).select_for_update().get(pk=visit.pk)
+    except Visit.DoesNotExist:
+        raise PermissionDenied(_("Không tìm thấy bản ghi trong phạm vi của bạn.")) from None
+
+
+@transaction.atomic
+def do_save_visit(actor: User, visit: Visit, *, submit: bool = False) -> Visit:
+    """Save a new or edited visit (validated by the model's rules), optionally sending it."""
+    if not may_log_for(actor, visit.member):
+        raise PermissionDenied(_("Bạn không thể ghi nhận thay người khác."))
+    if visit.pk:
+        current = _locked(actor, visit)
+        if not current.is_editable:
+            raise ValidationError(_("Bản ghi đã gửi hoặc đã duyệt, không sửa được nữa."))
+    else:
+        visit.logged_by = actor
+    visit.full_clean()
+    if submit:
+        visit.status = VisitStatus.SUBMITTED
+        visit.submitted_at = timezone.now()
+    visit.save()
+    if not Visit.objects.visible_to(actor).filter(pk=visit.pk).exists():
+        # The written row must stay inside what its author may see (NetBox's rule).
+        raise PermissionDenied(_("Đơn vị này nằm ngoài phạm vi của bạn."))
+    return visit
+
+
+@transaction.atomic
+def do_submit_visit(actor: User, visit: Visit) -> Visit:
+    """Send a draft (or a returned visit, once mended) for review."""
+    visit = _locked(actor, visit)
+    if not may_log_for(actor, visit.member):
+        raise PermissionDenied(_("Bạn không thể gửi bản ghi của người khác."))
+    if not visit.is_editable:
+        raise ValidationError(_("Bản ghi này đã được gửi."))
+    visit.full_clean()
+    visit.status = VisitStatus.SUBMITTED
+    visit.submitted_at = timezone.now()
+    visit.save(update_fields=["status", "submitted_at", "updated_at"])
+    return visit
+
+
+def _check_reviewer(reviewer: User, visit: Visit) -> None:
+    if not reviewer.has_perm("visits.review_visit"):
+        raise PermissionDenied(_("Bạn không có quyền duyệt."))
+    if visit.member_id == reviewer.pk:
+        raise PermissionDenied(_("Không tự duyệt bản ghi của mình."))
+    if visit.status != VisitStatus.SUBMITTED:
+        raise ValidationError(
+            _("Chỉ duyệt được bản ghi đang chờ duyệt (bản ghi này: %(status)s).")
+            % {"status": visit.get_status_display()}
+        )
+
+
+@transaction.atomic
+def do_accept_visit(reviewer: User, visit: Visit) -> Visit:
+    """Accept a submitted visit; it is locked from then on."""
+    visit = _locked(reviewer, visit)
+    _check_reviewer(reviewer, visit)
+    visit.status = VisitStatus.ACCEPTED
+    visit.reviewed_by, visit.reviewed_at, visit.review_comment = reviewer, timezone.now(), ""
+    visit.save(
+        update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"]
+    )
+    return visit
+
+
+@transaction.atomic
+def do_return_visit(reviewer: User, visit: Visit, comment: str) -> Visit:
+    """Send a visit back to its member with a comment; they can edit and send it again."""
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"review_comment": _("Hãy ghi lý do trả lại.")})
+    visit = _locked(reviewer, visit)
+    _check_reviewer(reviewer, visit)
+    visit.status = VisitStatus.RETURNED
+    visit.reviewed_by, visit.reviewed_at, visit.review_comment = reviewer, timezone.now(), comment
+    visit.save(
+        update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"]
+    )
+    return visit
+
+
+@transaction.atomic
+def do_accept_visits(reviewer: User, visit_ids: Iterable[int]) -> int:
+    """Accept many submitted visits at once; ones no longer waiting are left as they are."""
+    accepted = 0
+    waiting = Visit.objects.awaiting_review_by(reviewer).filter(pk__in=list(visit_ids))
+    for visit in waiting.select_for_update():
+        do_accept_visit(reviewer, visit)
+        accepted += 1
+    return accepted
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How a member stands in one assigned unit for the current period of their policy."""
+
+    assignment: Assignment
+    period_start: datetime.date
+    period_end: datetime.date
+    required: int
+    logged: int
+    accepted: int
+
+    @property
+    def missing(self) -> int:
+        return max(self.required - self.logged, 0)
+
+    @property
+    def done(self) -> bool:
+        return self.logged >= self.required
+
+
+def member_progress(
+    member: User, assignments: list[Assignment], on: datetime.date | None = None
+) -> list[Progress]:
+    """Required, logged and accepted cell meetings per assigned unit, per the attendance policy.
+
+    The period a visit counts in is its meeting's date. Costs two queries, whatever the number
+    of assignments: the policy table and the member's visits in the longest period.
+    """
+    on = on or timezone.localdate()
+    policy = AttendancePolicy.for_positions(member.current_positions())
+    if policy is None or not assignments:
+        return []
+    start, end = Period(policy.period).bounds(on)
+    visits = list(
+        Visit.objects.filter(member=member, kind=VisitKind.MEETING, date__gte=start, date__lte=end)
+        .logged()
+        .values_list("unit__path", "status")
+    )
+    progress = []
+    for assignment in assignments:
+        inside = [status for path, status in visits if path.startswith(assignment.unit.path)]
+        progress.append(
+            Progress(
+                assignment=assignment,
+                period_start=start,
+                period_end=end,
+                required=policy.required_meetings,
+                logged=len(inside),
+                accepted=sum(1 for status in inside if status == VisitStatus.ACCEPTED),
+            )
+        )
+    return progress
+
+
+@transaction.atomic
+def do_move_meeting(actor: User, meeting: Meeting, new_date: datetime.date, reason: str) -> Meeting:
+    """Move a meeting within its month, keeping the scheduled date and the reason."""
+    _check_meeting_editor(actor, meeting)
+    if not reason.strip():
+        raise ValidationError({"change_reason": _("Hãy ghi lý do đổi ngày.")})
+    meeting.original_date = meeting.original_date or meeting.date
+    meeting.date, meeting.change_reason = new_date, reason.strip()
+    meeting.full_clean()
+    meeting.save()
+    return meeting
+
+
+@transaction.atomic
+def do_cancel_meeting(actor: User, meeting: Meeting, reason: str) -> Meeting:
+    """Cancel a meeting with a reason; visits can no longer be logged against it."""
+    _check_meeting_editor(actor, meeting)
+    if not reason.strip():
+        raise ValidationError({"change_reason": _("Hãy ghi lý do hủy.")})
+    if meeting.visits.exists():
+        raise ValidationError(_("Đã có cấp ủy viên ghi nhận dự buổi này, không hủy được."))
+    meeting.status, meeting.change_reason = MeetingStatus.CANCELLED, reason.strip()
+    meeting.save(update_fields=["status", "change_reason"])
+    return meeting
+
+
+def _check_meeting_editor(actor: User, meeting: Meeting) -> None:
+    if not actor.has_perm("visits.change_meeting"):
+        raise PermissionDenied(_("Bạn không có quyền sửa lịch sinh hoạt."))
+    if not Meeting.objects.visible_to(actor).filter(pk=meeting.pk).exists():
+        raise PermissionDenied(_("Buổi sinh hoạt nằm ngoài phạm vi của bạn."))
+
+
+@transaction.atomic
+def do_score_meeting(actor: User, meeting: Meeting, points: dict[str, int]) -> Meeting:
+    """Record the cell's own score of its meeting (by its secretary or the office)."""
+    _check_meeting_editor(actor, meeting)
+    total, rating = ScoreSheet.for_unit(meeting.cell).evaluate(points)
+    meeting.self_points, meeting.self_total, meeting.self_rating = points, total, rating
+    meeting.save(update_fields=["self_points", "self_total", "self_rating"])
+    return meeting

@@ -1,0 +1,318 @@
+"""Pages of the members' daily job: my work, logging a visit, the review queue, a meeting."""
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Position
+from assignments.models import Assignment
+from oversight.http import PortalRequest
+from oversight.models import Level, Unit
+from visits.forms import MeetingChangeForm, MeetingScoreForm, ReturnForm, VisitForm
+from visits.models import Meeting, ScoreSheet, Visit, VisitKind, VisitStatus, add_months
+from visits.services import (
+    do_accept_visit,
+    do_accept_visits,
+    do_cancel_meeting,
+    do_move_meeting,
+    do_return_visit,
+    do_save_visit,
+    do_score_meeting,
+    do_submit_visit,
+    member_progress,
+)
+
+REVIEW_PAGE_SIZE = 50
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(str(message) for message in error.messages)
+
+
+@login_required
+def my_work(request: PortalRequest) -> HttpResponse:
+    """One screen: my areas, this month's meetings in them, what I logged, what is still due."""
+    user = request.user
+    today = timezone.localdate()
+    assignments = list(
+        Assignment.objects.filter(member=user).open_on(today).select_related("unit", "term")
+    )
+    meetings = list(
+        Meeting.objects.in_month(today)
+        .under([a.unit for a in assignments])
+        .select_related("cell", "cell__parent")
+        .order_by("date", "cell__path")
+    )
+    mine = {
+        visit.meeting_id: visit
+        for visit in Visit.objects.filter(member=user, meeting__in=[m.pk for m in meetings])
+    }
+    rows = [(meeting, mine.get(meeting.pk)) for meeting in meetings]
+    recent = (
+        Visit.objects.filter(member=user)
+        .select_related("unit", "meeting")
+        .order_by("-updated_at")[:10]
+    )
+    context = {
+        "today": today,
+        "progress": member_progress(user, assignments, today),
+        "rows": rows,
+        "recent": recent,
+        "returned": [v for v in recent if v.status == VisitStatus.RETURNED],
+    }
+    return render(request, "visits/my_work.html", context)
+
+
+def _member_for(request: PortalRequest) -> Any:
+    """The member a visit is logged for: oneself, or (office staff) a member in scope."""
+    member_id = request.GET.get("member") or request.POST.get("member")
+    if not member_id or str(member_id) == str(request.user.pk):
+        return request.user
+    if not request.user.has_perm("visits.log_visit_on_behalf"):
+        raise PermissionDenied
+    positions = Position.objects.visible_to(request.user).current().select_related("user")
+    position = positions.filter(user_id=member_id).first()
+    if position is None:
+        raise Http404
+    return position.user
+
+
+@login_required
+def visit_create(request: PortalRequest) -> HttpResponse:
+    """Log a visit: to a meeting (``?meeting=ID``, prefilled) or a field visit (``?kind=field``)."""
+    member = _member_for(request)
+    token = request.POST.get("client_token")
+    if token:
+        # A second click on "Gửi" sends the same token: show the visit the first one made.
+        existing = Visit.objects.visible_to(request.user).filter(client_token=token).first()
+        if existing is not None:
+            return redirect("visit-detail", existing.pk)
+    visit = Visit(member=member, logged_by=request.user)
+    meeting_id = request.GET.get("meeting") or request.POST.get("meeting")
+    if meeting_id:
+        meeting = get_object_or_404(
+            Meeting.objects.visible_to(request.user).select_related("cell"), pk=meeting_id
+        )
+        earlier = Visit.objects.filter(member=member, meeting=meeting).first()
+        if earlier is not None:
+            return redirect("visit-detail", earlier.pk)
+        visit.kind, visit.meeting, visit.unit, visit.date = (
+            VisitKind.MEETING,
+            meeting,
+            meeting.cell,
+            meeting.date,
+        )
+    else:
+        visit.kind = VisitKind.FIELD
+    if token:
+        visit.client_token = token
+    return _visit_form(request, visit)
+
+
+@login_required
+def visit_edit(request: PortalRequest, pk: int) -> HttpResponse:
+    visit = get_object_or_404(
+        Visit.objects.visible_to(request.user).select_related("meeting"), pk=pk
+    )
+    if not visit.is_editable:
+        messages.info(request, _("Bản ghi đã gửi hoặc đã duyệt, không sửa được nữa."))
+        return redirect("visit-detail", visit.pk)
+    return _visit_form(request, visit)
+
+
+def _visit_form(request: PortalRequest, visit: Visit) -> HttpResponse:
+    form = VisitForm(request.POST or None, request.FILES or None, instance=visit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = do_save_visit(request.user, form.instance, submit="submit" in request.POST)
+        except ValidationError as error:
+            form.add_error(None, error)
+        except IntegrityError:
+            form.add_error(None, _("Bạn đã ghi nhận buổi sinh hoạt này rồi."))
+        else:
+            if visit.status == VisitStatus.SUBMITTED:
+                messages.success(request, _("Đã gửi để văn phòng duyệt."))
+            else:
+                messages.success(request, _("Đã lưu nháp."))
+            return redirect("visit-detail", visit.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "visit": visit, "score_fields": form.score_field_names()}
+    return render(request, "visits/visit_form.html", context, status=status)
+
+
+@login_required
+def visit_detail(request: PortalRequest, pk: int) -> HttpResponse:
+    visit = get_object_or_404(
+        Visit.objects.visible_to(request.user).select_related(
+            "member", "logged_by", "unit", "meeting", "reviewed_by"
+        ),
+        pk=pk,
+    )
+    history = visit.history.select_related("history_user").order_by("-history_date")[:30]
+    can_review = (
+        request.user.has_perm("visits.review_visit")
+        and visit.status == VisitStatus.SUBMITTED
+        and visit.member_id != request.user.pk
+    )
+    context = {
+        "visit": visit,
+        "history": history,
+        "can_review": can_review,
+        "return_form": ReturnForm(),
+        "criteria": _criteria_rows(visit),
+    }
+    return render(request, "visits/visit_detail.html", context)
+
+
+def _criteria_rows(visit: Visit) -> list[tuple[str, int, int]]:
+    if not visit.score_points:
+        return []
+    sheet = ScoreSheet.for_unit(visit.unit)
+    return [(c.name, visit.score_points.get(c.code, 0), c.max_points) for c in sheet.criteria.all()]
+
+
+@login_required
+@require_POST
+def visit_submit(request: PortalRequest, pk: int) -> HttpResponse:
+    visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=pk)
+    try:
+        do_submit_visit(request.user, visit)
+        messages.success(request, _("Đã gửi để văn phòng duyệt."))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect("visit-detail", pk)
+
+
+@login_required
+@require_POST
+def visit_review(request: PortalRequest, pk: int) -> HttpResponse:
+    """Accept, or return with a comment, one visit."""
+    visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=pk)
+    try:
+        if request.POST.get("action") == "return":
+            do_return_visit(request.user, visit, request.POST.get("review_comment", ""))
+            messages.success(request, _("Đã trả lại cho cấp ủy viên."))
+        else:
+            do_accept_visit(request.user, visit)
+            messages.success(request, _("Đã duyệt."))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    target = request.POST.get("next") or ""
+    return redirect(
+        target if target.startswith("/") and not target.startswith("//") else "review-queue"
+    )
+
+
+@login_required
+def visit_attachment(request: PortalRequest, pk: int) -> FileResponse:
+    """Serve an attachment only to those who may see the visit; files live outside the web root."""
+    visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=pk)
+    if not visit.attachment:
+        raise Http404
+    filename = (visit.attachment.name or "").rsplit("/", 1)[-1]
+    return FileResponse(visit.attachment.open("rb"), filename=filename)
+
+
+def _month_param(value: str) -> datetime.date | None:
+    try:
+        return datetime.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+@login_required
+@permission_required("visits.review_visit", raise_exception=True)
+def review_queue(request: PortalRequest) -> HttpResponse:
+    """Submitted visits in my subtree, filtered by unit, member and month; accept in bulk."""
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("visit") if v.isdigit()]
+        accepted = do_accept_visits(request.user, ids)
+        messages.success(request, _("Đã duyệt %(count)s bản ghi.") % {"count": accepted})
+        return redirect(request.get_full_path())
+    waiting = Visit.objects.awaiting_review_by(request.user)
+    unit_code = request.GET.get("unit", "")
+    if unit_code:
+        unit = get_object_or_404(Unit.objects.visible_to(request.user), code=unit_code)
+        waiting = waiting.filter(unit__path__startswith=unit.path)
+    member = request.GET.get("member", "")
+    if member.isdigit():
+        waiting = waiting.filter(member_id=int(member))
+    month = _month_param(request.GET.get("month", ""))
+    if month:
+        waiting = waiting.filter(date__gte=month, date__lt=add_months(month, 1))
+    members = (
+        Visit.objects.awaiting_review_by(request.user)
+        .order_by()
+        .values_list("member_id", "member__full_name", "member__username")
+        .distinct()
+    )
+    units = Unit.objects.visible_to(request.user).filter(level__in=[Level.DISTRICT, Level.COMMUNE])[
+        :500
+    ]
+    page = Paginator(
+        waiting.select_related("member", "unit", "unit__parent", "meeting").order_by("date", "pk"),
+        REVIEW_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "units": units,
+        "members": sorted(members, key=lambda m: m[1] or m[2]),
+        "filters": {"unit": unit_code, "member": member, "month": request.GET.get("month", "")},
+    }
+    return render(request, "visits/review_queue.html", context)
+
+
+@login_required
+def meeting_detail(request: PortalRequest, pk: int) -> HttpResponse:
+    """A meeting: who logged it, the cell's own score; staff move or cancel it."""
+    meeting = get_object_or_404(
+        Meeting.objects.visible_to(request.user).select_related("cell", "cell__parent"), pk=pk
+    )
+    change_form = MeetingChangeForm(request.POST if "change" in request.POST else None)
+    score_form = MeetingScoreForm(
+        request.POST if "score" in request.POST else None, meeting=meeting
+    )
+    if request.method == "POST":
+        try:
+            if "change" in request.POST and change_form.is_valid():
+                data = change_form.cleaned_data
+                if request.POST["change"] == "cancel":
+                    do_cancel_meeting(request.user, meeting, data["change_reason"])
+                elif data["new_date"]:
+                    do_move_meeting(request.user, meeting, data["new_date"], data["change_reason"])
+                else:
+                    change_form.add_error("new_date", _("Hãy chọn ngày mới."))
+            elif "score" in request.POST and score_form.is_valid():
+                points = score_form.score_points()
+                if points:
+                    do_score_meeting(request.user, meeting, points)
+        except ValidationError as error:
+            (change_form if "change" in request.POST else score_form).add_error(None, error)
+        if not change_form.errors and not score_form.errors:
+            messages.success(request, _("Đã lưu."))
+            return redirect("meeting-detail", meeting.pk)
+    visits = meeting.visits.visible_to(request.user).select_related("member")
+    can_edit = request.user.has_perm("visits.change_meeting")
+    assigned = (
+        Assignment.objects.filter(member=request.user).covering(meeting.cell).open_on().exists()
+    )
+    context = {
+        "meeting": meeting,
+        "visits": visits,
+        "change_form": change_form,
+        "score_form": score_form,
+        "can_edit": can_edit,
+        "can_log": assigned and not meeting.is_cancelled and meeting.date <= timezone.localdate(),
+        "status_code": 400 if request.method == "POST" else 200,
+    }
+    return render(request, "visits/meeting_detail.html", context, status=context["status_code"])
