@@ -4,6 +4,7 @@ Every scoping test has an owner (someone whose subtree holds the object), a memb
 another tenant and a user with no position at all.
 """
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
@@ -12,7 +13,8 @@ from django.conf import settings
 from accounts.models import User
 from accounts.roles import Role
 from oversight.models import Level, Unit
-from tests.factories import PositionFactory, UnitFactory, UserFactory
+from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory
+from visits.models import Meeting, MeetingSchedule, add_months
 
 
 @pytest.fixture(autouse=True)
@@ -96,3 +98,40 @@ def people(tree: Tree) -> People:
 def fresh(user: User) -> User:
     """The same person as a new request would load them, with nothing cached."""
     return User.objects.get(pk=user.pk)
+
+
+@dataclass
+class Oversight:
+    """Two members with assignments, schedules for every cell and last month's meetings."""
+
+    province_member: User
+    district_member: User
+    month: datetime.date
+    meeting_a: Meeting  # cell C01-01, covered by both members
+    meeting_a2: Meeting  # cell C01-02, covered by the province member only
+    meeting_b: Meeting  # cell C02-01, in the other district
+
+
+@pytest.fixture
+def oversight(people: People, tree: Tree) -> Oversight:
+    province_member = PositionFactory(
+        user=UserFactory(username="tinh.uv"), unit=tree.province, role=Role.EXECUTIVE_MEMBER
+    ).user
+    district_member = PositionFactory(
+        user=UserFactory(username="d01.uv"), unit=tree.district_a, role=Role.EXECUTIVE_MEMBER
+    ).user
+    AssignmentFactory(member=province_member, unit=tree.commune_a)
+    AssignmentFactory(member=district_member, unit=tree.cell_a)
+    for cell in (tree.cell_a, tree.cell_a_2, tree.cell_b):
+        MeetingSchedule.objects.create(cell=cell, day_of_month=10, place="Nhà văn hóa")
+    month = add_months(datetime.date.today(), -1)
+    Meeting.objects.plan_month(month)
+    meetings = {m.cell.code: m for m in Meeting.objects.in_month(month).select_related("cell")}
+    return Oversight(
+        province_member,
+        district_member,
+        month,
+        meetings["C01-01"],
+        meetings["C01-02"],
+        meetings["C02-01"],
+    )

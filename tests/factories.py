@@ -4,6 +4,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Position, User
+from assignments.models import Assignment, AssignmentKind
 from accounts.roles import Role
 from oversight.models import Level, Term, Unit
 
@@ -45,3 +46,14 @@ class PositionFactory(DjangoModelFactory):
     term = factory.LazyFunction(current_term)
     start_date = factory.LazyAttribute(lambda position: position.term.start_date)
     end_date: datetime.date | None = None
+
+
+class AssignmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Assignment
+
+    member = factory.SubFactory(UserFactory)
+    unit = factory.SubFactory(UnitFactory)
+    term = factory.LazyFunction(current_term)
+    kind = AssignmentKind.IN_CHARGE
+    start_date = factory.LazyAttribute(lambda assignment: assignment.term.start_date)

@@ -198,6 +198,19 @@ class MeetingQuerySet(ScopedQuerySet):
 
 
 class MeetingManager(models.Manager.from_queryset(MeetingQuerySet)):  # type: ignore[misc]
+    def cells_missing_thematic(self, unit: Unit, day: datetime.date) -> models.QuerySet[Unit]:
+        """Active cells under ``unit`` with no thematic meeting held in ``day``'s quarter."""
+        start, end = Period.QUARTER.bounds(day)
+        thematic = self.filter(
+            cell=OuterRef("pk"), kind=MeetingKind.THEMATIC, date__gte=start, date__lte=end
+        ).held()
+        return (
+            Unit.objects.subtree_of(unit)
+            .active()
+            .filter(level=Level.CELL)
+            .exclude(Exists(thematic))
+        )
+
     def plan_month(self, month: datetime.date, cells: Any = None) -> int:
         """Create the regular meetings of ``month`` from the cells' schedules; idempotent."""
         month = month_start(month)
@@ -521,16 +534,25 @@ class Visit(models.Model):
     def is_on_behalf(self) -> bool:
         return self.logged_by_id != self.member_id
 
+    def follow_meeting(self) -> None:
+        """A visit to a meeting takes its cell and date from the meeting."""
+        if self.kind == VisitKind.MEETING and self.meeting is not None:
+            self.unit, self.date = self.meeting.cell, self.meeting.date
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        self.follow_meeting()
+        super().clean_fields(exclude)
+
     def clean(self) -> None:
         """The rules of a visit: the right shape, not in the future, within an assignment."""
         from assignments.models import Assignment
 
         errors: dict[str, Any] = {}
+        self.follow_meeting()
         if self.kind == VisitKind.MEETING:
             if self.meeting is None:
                 errors["meeting"] = _("Hãy chọn buổi sinh hoạt đã dự.")
             else:
-                self.unit, self.date = self.meeting.cell, self.meeting.date
                 if self.meeting.is_cancelled:
                     errors["meeting"] = _("Buổi sinh hoạt này đã bị hủy.")
         elif self.kind == VisitKind.FIELD:
@@ -562,6 +584,7 @@ class Visit(models.Model):
 
     def apply_score(self, points: Mapping[str, int] | None) -> None:
         """Record the visiting member's score of the meeting and derive its rating."""
+        self.follow_meeting()
         if not points:
             self.score_points, self.score_total, self.rating = None, None, ""
             return

@@ -1,0 +1,178 @@
+"""Cell meetings: planned from schedules, moved or cancelled with a reason, scored by the sheet."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from tests.conftest import fresh
+from tests.factories import UnitFactory
+from visits.models import (
+    AttendancePolicy,
+    Meeting,
+    MeetingKind,
+    MeetingSchedule,
+    MeetingStatus,
+    Period,
+    Rating,
+    ScoreSheet,
+    add_months,
+)
+from visits.services import do_cancel_meeting, do_move_meeting, do_score_meeting
+
+
+def test_periods_and_month_ends():
+    day = datetime.date(2026, 11, 25)
+    assert Period.MONTH.bounds(day) == (datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
+    assert Period.QUARTER.bounds(day) == (datetime.date(2026, 10, 1), datetime.date(2026, 12, 31))
+    assert Period.YEAR.bounds(day) == (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+    assert Period.MONTH.bounds(datetime.date(2028, 2, 10))[1] == datetime.date(2028, 2, 29)
+    assert add_months(datetime.date(2026, 12, 31), 1) == datetime.date(2027, 1, 1)
+    assert add_months(datetime.date(2026, 1, 15), -1) == datetime.date(2025, 12, 1)
+
+
+def test_plan_month_follows_schedules_clamps_short_months_and_is_idempotent(tree):
+    MeetingSchedule.objects.create(cell=tree.cell_a, day_of_month=31)
+    MeetingSchedule.objects.create(cell=tree.cell_b, day_of_month=5)
+    february = datetime.date(2027, 2, 1)
+    assert Meeting.objects.plan_month(february) == 2
+    assert Meeting.objects.plan_month(february) == 0
+    dates = dict(Meeting.objects.in_month(february).values_list("cell__code", "date"))
+    assert dates == {"C01-01": datetime.date(2027, 2, 28), "C02-01": datetime.date(2027, 2, 5)}
+
+
+def test_only_cells_have_schedules(tree):
+    with pytest.raises(ValidationError):
+        MeetingSchedule(cell=tree.commune_a, day_of_month=3).full_clean()
+
+
+def test_staff_move_a_meeting_within_its_month_with_a_reason(people, oversight):
+    meeting = oversight.meeting_a
+    scheduled = meeting.date
+    new_date = meeting.date.replace(day=20)
+    do_move_meeting(fresh(people.commune_a_staff), meeting, new_date, "Trùng lịch")
+    meeting.refresh_from_db()
+    assert (meeting.date, meeting.original_date, meeting.change_reason) == (
+        new_date,
+        scheduled,
+        "Trùng lịch",
+    )
+    with pytest.raises(ValidationError) as caught:
+        do_move_meeting(fresh(people.commune_a_staff), meeting, add_months(new_date, 1), "x")
+    assert "date" in caught.value.message_dict
+    with pytest.raises(ValidationError):
+        do_move_meeting(fresh(people.commune_a_staff), meeting, new_date, "  ")
+
+
+def test_moving_needs_permission_and_scope(people, oversight):
+    with pytest.raises(PermissionDenied):
+        do_move_meeting(
+            fresh(oversight.district_member), oversight.meeting_a, oversight.meeting_a.date, "x"
+        )
+    with pytest.raises(PermissionDenied):
+        do_move_meeting(
+            fresh(people.district_b_office), oversight.meeting_a, oversight.meeting_a.date, "x"
+        )
+
+
+def test_cancel_needs_a_reason_and_no_visits(people, oversight):
+    staff = fresh(people.commune_a_staff)
+    with pytest.raises(ValidationError):
+        do_cancel_meeting(staff, oversight.meeting_a2, "")
+    do_cancel_meeting(staff, oversight.meeting_a2, "Mưa lũ")
+    oversight.meeting_a2.refresh_from_db()
+    assert oversight.meeting_a2.status == MeetingStatus.CANCELLED
+
+
+FULL = {
+    "attendance": 15,
+    "preparation": 15,
+    "order": 10,
+    "duration": 10,
+    "speaking": 15,
+    "principles": 15,
+    "follow_through": 10,
+    "minutes": 10,
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "total", "rating"),
+    [
+        ({}, 100, Rating.GOOD),
+        ({"preparation": 5}, 90, Rating.GOOD),
+        ({"attendance": 14}, 99, Rating.FAIR),  # 90+ but attendance not full
+        ({"minutes": 0}, 90, Rating.FAIR),
+        ({"preparation": 0, "principles": 5}, 75, Rating.FAIR),
+        ({"preparation": 0, "principles": 0, "order": 0}, 60, Rating.AVERAGE),
+        (
+            {"preparation": 0, "principles": 0, "order": 0, "speaking": 0, "minutes": 0},
+            35,
+            Rating.POOR,
+        ),
+    ],
+)
+def test_default_sheet_rates_as_the_guidance_does(tree, changes, total, rating):
+    sheet = ScoreSheet.for_unit(tree.cell_a)
+    assert sheet.evaluate({**FULL, **changes}) == (total, rating)
+
+
+def test_sheet_refuses_points_outside_a_criterion(tree):
+    sheet = ScoreSheet.for_unit(tree.cell_a)
+    with pytest.raises(ValidationError) as caught:
+        sheet.evaluate({**FULL, "duration": 11})
+    assert "score_duration" in caught.value.message_dict
+    with pytest.raises(ValidationError) as caught:
+        sheet.evaluate({**FULL, "bogus": 1})
+    assert "score" in caught.value.message_dict
+
+
+def test_a_province_may_keep_its_own_sheet(tree):
+    own = ScoreSheet.objects.create(
+        name="Riêng", province=tree.province, good_min=80, fair_min=60, average_min=40
+    )
+    own.criteria.create(code="all", name="Tổng thể", max_points=100)
+    assert ScoreSheet.for_unit(tree.cell_a) == own
+    other_province = UnitFactory(code="P77")
+    assert ScoreSheet.for_unit(other_province).province is None
+    assert own.evaluate({"all": 85}) == (85, Rating.GOOD)
+
+
+def test_cell_scores_its_own_meeting_and_divergence_is_flagged(people, oversight):
+    from visits.models import Visit, VisitKind
+
+    staff = fresh(people.commune_a_staff)
+    do_score_meeting(staff, oversight.meeting_a, FULL)
+    oversight.meeting_a.refresh_from_db()
+    assert oversight.meeting_a.self_rating == Rating.GOOD
+    Visit.objects.create(
+        member=oversight.district_member, logged_by=oversight.district_member,
+        kind=VisitKind.MEETING, meeting=oversight.meeting_a, unit=oversight.meeting_a.cell,
+        date=oversight.meeting_a.date, rating=Rating.AVERAGE,
+    )  # fmt: skip
+    assert list(Meeting.objects.with_diverging_ratings()) == [oversight.meeting_a]
+    Visit.objects.filter(meeting=oversight.meeting_a).update(rating=Rating.GOOD)
+    assert not Meeting.objects.with_diverging_ratings().exists()
+
+
+def test_cells_without_a_thematic_meeting_this_quarter(tree, oversight):
+    day = oversight.month
+    Meeting.objects.create(
+        cell=tree.cell_a, kind=MeetingKind.THEMATIC, date=day, topic="Chuyển đổi số"
+    )
+    missing = Meeting.objects.cells_missing_thematic(tree.commune_a, day)
+    assert [cell.code for cell in missing] == ["C01-02"]
+
+
+def test_policy_follows_the_highest_position(people, oversight):
+    province = AttendancePolicy.for_positions(fresh(oversight.province_member).current_positions())
+    assert (province.period, province.required_meetings) == (Period.QUARTER, 1)
+    district = AttendancePolicy.for_positions(fresh(oversight.district_member).current_positions())
+    assert district.period == Period.MONTH
+    specific = AttendancePolicy.objects.create(
+        level="district", role="executive_member", period="month", required_meetings=2
+    )
+    assert (
+        AttendancePolicy.for_positions(fresh(oversight.district_member).current_positions())
+        == specific
+    )
