@@ -134,6 +134,9 @@ def demo_people(units: list[UnitRow]) -> list[DemoPerson]:
         people.append(
             DemoPerson(f"{slug}.vanphong", district.code, Role.OFFICE_STAFF, "Văn phòng cấp ủy")
         )
+        people.append(
+            DemoPerson(f"{slug}.uv", district.code, Role.EXECUTIVE_MEMBER, "Huyện ủy viên")
+        )
     for commune in communes[::23]:
         slug = _slug(commune)
         people.append(DemoPerson(f"{slug}.bithu", commune.code, Role.SECRETARY, "Bí thư Đảng ủy"))

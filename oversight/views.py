@@ -61,9 +61,16 @@ def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
         .select_related("member", "unit")
         .order_by("-date", "-pk")[:UNIT_ACTIVITY_ROWS]
     )
+    thematic_missing = (
+        list(Meeting.objects.cells_missing_thematic(unit, today)[: UNIT_ACTIVITY_ROWS + 1])
+        if unit.level != Level.CELL
+        else []
+    )
     context = {
         "unit": unit,
         "ancestors": ancestors,
+        "thematic_missing": thematic_missing[:UNIT_ACTIVITY_ROWS],
+        "thematic_missing_more": len(thematic_missing) > UNIT_ACTIVITY_ROWS,
         "page": page,
         "overseers": overseers,
         "meetings": meetings,

@@ -4,8 +4,8 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Position, User
-from assignments.models import Assignment, AssignmentKind
 from accounts.roles import Role
+from assignments.models import Assignment, AssignmentKind
 from oversight.models import Level, Term, Unit
 
 

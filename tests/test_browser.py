@@ -1,5 +1,6 @@
 """In a real browser (Debian's Chromium, headless): log in, see one's own tree, switch tenant."""
 
+import datetime
 import os
 import shutil
 
@@ -7,13 +8,15 @@ import pytest
 
 from accounts.roles import Role
 from tests.factories import PositionFactory
+from visits.models import Meeting
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def browser_page(require_services):
+def browser_context(require_services):
     if not shutil.which(CHROMIUM):
         assert not require_services, "Chromium is missing but REQUIRE_SERVICES is set"
         pytest.skip("no Chromium on this machine")
@@ -24,10 +27,14 @@ def browser_page(require_services):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        yield context.new_page()
+        yield browser.new_context(viewport=PHONE)
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def browser_page(browser_context):
+    return browser_context.new_page()
 
 
 @pytest.fixture
@@ -39,7 +46,7 @@ def member_of_two_committees(people, tree):
     return people.district_a_secretary
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_member_logs_in_browses_own_subtree_and_switches_tenant(
     live_server, member_of_two_committees, browser_page
 ):
@@ -76,3 +83,44 @@ def test_member_logs_in_browses_own_subtree_and_switches_tenant(
     response = page.goto(f"{live_server.url}/units/C02/")
     assert response is not None and response.status == 404
     assert "Không tìm thấy trang" in page.content()
+
+
+@pytest.fixture
+def meeting_today(oversight, tree):
+    """A regular meeting of cell C01-01 held today, in the district member's area."""
+    today = datetime.date.today()
+    return Meeting.objects.create(cell=tree.cell_a, kind="regular", date=today, place="Nhà văn hóa")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_member_logs_a_meeting_staff_accepts_member_sees_it(
+    live_server, oversight, meeting_today, browser_context
+):
+    member = browser_context.new_page()
+    member.goto(f"{live_server.url}/login/?next=/my/")
+    member.fill("#id_username", "d01.uv")
+    member.fill("#id_password", "secret-pass-123")
+    member.click("button[type=submit]")
+    member.wait_for_url(f"{live_server.url}/my/")
+
+    member.get_by_test_id("log-C01-01").click()  # tap 1
+    member.fill("#id_findings", "Chi bộ sinh hoạt đúng giờ, 18/20 đảng viên dự, thảo luận sôi nổi.")
+    member.click("button[name=submit]")  # tap 2
+    member.wait_for_selector("[data-testid=visit-status]")
+    assert member.get_by_test_id("visit-status").inner_text() == "Chờ duyệt"
+
+    staff = browser_context.browser.new_context(viewport=PHONE).new_page()
+    staff.goto(f"{live_server.url}/login/?next=/review/")
+    staff.fill("#id_username", "c01.vp")
+    staff.fill("#id_password", "secret-pass-123")
+    staff.click("button[type=submit]")
+    staff.wait_for_url(f"{live_server.url}/review/")
+    staff.locator("label.list-group-item", has_text="Chi bộ thôn Nà Mô").locator("input").check()
+    staff.get_by_test_id("accept-selected").click()
+    staff.wait_for_selector("text=Đã duyệt 1 bản ghi")
+
+    member.goto(f"{live_server.url}/my/")
+    row = member.get_by_test_id("meetings").locator(
+        ".list-group-item", has_text="Chi bộ thôn Nà Mô"
+    )
+    assert row.get_by_test_id("visit-status").inner_text() == "Đã duyệt"

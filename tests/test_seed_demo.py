@@ -6,8 +6,10 @@ from django.urls import reverse
 
 from accounts.models import Position, User
 from accounts.roles import Role
+from assignments.models import Assignment
 from oversight.demo import DEMO_PASSWORD
 from oversight.models import Level, Unit
+from visits.models import Meeting, MeetingKind, MeetingSchedule, Visit, VisitStatus
 
 
 def snapshot() -> dict[str, object]:
@@ -17,6 +19,9 @@ def snapshot() -> dict[str, object]:
         "positions": sorted(
             Position.objects.values_list("user__username", "unit__code", "role", "term__name")
         ),
+        "assignments": sorted(Assignment.objects.values_list("member_id", "unit_id", "end_date")),
+        "meetings": sorted(Meeting.objects.values_list("cell_id", "kind", "date", "status")),
+        "visits": sorted(Visit.objects.values_list("member_id", "meeting_id", "status", "rating")),
     }
 
 
@@ -43,6 +48,19 @@ def test_seed_demo_loads_the_province_and_is_idempotent(db, capsys):
     for role in ["tinh.bithu", "tinh.vanphong1", "tuyenquang.bithu", "admin"]:
         assert role in out
     assert DEMO_PASSWORD in out
+
+    # A living province: every cell has a meeting day and twelve months of meetings; members
+    # are assigned and have logged most, not all, of what the policy asks, some returned.
+    cells = Unit.objects.filter(level=Level.CELL).count()
+    assert MeetingSchedule.objects.count() == cells
+    assert Meeting.objects.filter(kind=MeetingKind.REGULAR).count() == cells * 13
+    assert Meeting.objects.filter(kind=MeetingKind.THEMATIC).exists()
+    assert Assignment.objects.filter(unit__level=Level.COMMUNE).count() >= 19
+    assert Assignment.objects.filter(unit__level=Level.CELL).exists()
+    statuses = set(Visit.objects.values_list("status", flat=True))
+    assert statuses == {s.value for s in VisitStatus}
+    assert Visit.objects.filter(status=VisitStatus.ACCEPTED).count() > Visit.objects.count() / 2
+    assert Visit.objects.exclude(rating="").exists()
 
     before = snapshot()
     call_command("seed_demo")

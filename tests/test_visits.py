@@ -1,7 +1,6 @@
 """Visits: the rules, the review workflow, uploads, scoping and the pages' query counts."""
 
 import datetime
-import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -364,6 +363,8 @@ def test_unit_page_shows_overseers_meetings_and_visits(client, people, oversight
     assert [m.pk for m in page.context["meetings"]] == [oversight.meeting_a.pk]
     assert len(page.context["visits"]) == 1
     assert page.context["schedule"].day_of_month == 10
+    commune = client.get(reverse("unit-detail", args=["C01"]))
+    assert [c.code for c in commune.context["thematic_missing"]] == ["C01-01", "C01-02"]
 
 
 def test_staff_move_a_meeting_from_its_page(client, people, oversight):

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from oversight.demo import DEMO_PASSWORD, load_demo
 from oversight.models import Unit
+from visits.demo import load_demo_activity
 
 
 class Command(BaseCommand):
@@ -21,11 +22,17 @@ class Command(BaseCommand):
             self.stdout.write("Đã có dữ liệu, bỏ qua / data present, skipped (seed_demo)")
             return
         report = load_demo()
+        activity = load_demo_activity()
         units = report.units
         self.stdout.write(
             f"Đơn vị / units: created={units.created} updated={units.updated} "
             f"unchanged={units.unchanged}; người / people created={report.people_created}; "
             f"chức vụ / positions created={report.positions_created}"
+        )
+        self.stdout.write(
+            f"Phân công / assignments={activity.assignments}, lịch / schedules="
+            f"{activity.schedules}, buổi họp / meetings={activity.meetings}, "
+            f"ghi nhận / visits={activity.visits}"
         )
         self.stdout.write(f"\nĐăng nhập mẫu / demo logins (mật khẩu / password: {DEMO_PASSWORD})")
         for label, username, unit in report.logins:

@@ -1,0 +1,269 @@
+"""A living demo province: assignments for the current term, meeting days, twelve months of
+meetings and a realistic mix of visits (most accepted, some missing, some returned).
+
+Deterministic for a given day: every choice comes from a seeded random generator, and what
+already exists is left alone, so loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from accounts.models import Position, User
+from accounts.roles import Role
+from assignments.models import Assignment, AssignmentKind
+from oversight.models import Level, Term, Unit
+from visits.models import (
+    Meeting,
+    MeetingKind,
+    MeetingSchedule,
+    MeetingStatus,
+    ScoreSheet,
+    Visit,
+    VisitKind,
+    VisitStatus,
+    add_months,
+)
+
+MONTHS_OF_HISTORY = 12
+THEMATIC_TOPICS = [
+    "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh",
+    "Xây dựng nông thôn mới",
+    "Chuyển đổi số ở thôn, tổ dân phố",
+    "Phòng chống thiên tai, sạt lở đất",
+    "Giữ gìn an ninh trật tự, phòng chống ma túy",
+]
+FINDINGS = [
+    "Chi bộ sinh hoạt đúng giờ, nội dung bám sát nghị quyết; đảng viên phát biểu sôi nổi.",
+    "Tỷ lệ đảng viên dự cao; cần cụ thể hóa nghị quyết bằng việc làm rõ người, rõ việc.",
+    "Chuẩn bị nội dung chưa kỹ, biên bản còn sơ sài; đã nhắc chi ủy rút kinh nghiệm.",
+    "Thảo luận về giải phóng mặt bằng; nhân dân đồng thuận, còn 2 hộ chưa nhận tiền bồi thường.",
+    "Chi bộ đã triển khai mô hình trồng cam, cần hỗ trợ tiêu thụ sản phẩm.",
+]
+
+
+@dataclass
+class ActivityReport:
+    assignments: int
+    schedules: int
+    meetings: int
+    visits: int
+
+
+def _assign(member: User, unit: Unit, term: Term, by: User | None, kind: str) -> int:
+    if Assignment.objects.filter(member=member, unit=unit, end_date__isnull=True).exists():
+        return 0
+    Assignment.objects.create(
+        member=member, unit=unit, term=term, kind=kind, start_date=term.start_date, assigned_by=by
+    )
+    return 1
+
+
+def _assignments(province: Unit, term: Term) -> int:
+    """Provincial members oversee communes, district and commune members oversee cells."""
+    created = 0
+    positions = list(
+        Position.objects.current()
+        .filter(unit__path__startswith=province.path)
+        .select_related("user", "unit")
+        .order_by("unit__path", "user__username")
+    )
+    office = {p.unit_id: p.user for p in positions if p.role == Role.OFFICE_STAFF}
+    communes = list(Unit.objects.subtree_of(province).filter(level=Level.COMMUNE))
+    members = [p for p in positions if p.role not in (Role.OFFICE_STAFF, Role.CELL_SECRETARY)]
+    for index, position in enumerate(members):
+        rng = random.Random(f"assign:{position.user.username}:{position.unit.code}")
+        assigner = office.get(position.unit_id)
+        if position.unit.level == Level.PROVINCE:
+            if position.role == Role.SECRETARY:
+                continue
+            commune = communes[(index * 7) % len(communes)]
+            created += _assign(position.user, commune, term, assigner, AssignmentKind.IN_CHARGE)
+        else:
+            cells = list(
+                Unit.objects.subtree_of(position.unit).filter(level=Level.CELL).order_by("code")
+            )
+            for cell in rng.sample(cells, k=min(3, len(cells))):
+                created += _assign(position.user, cell, term, assigner, AssignmentKind.IN_CHARGE)
+    return created
+
+
+def _schedules(province: Unit) -> int:
+    existing = set(MeetingSchedule.objects.values_list("cell_id", flat=True))
+    new = []
+    for cell in Unit.objects.subtree_of(province).filter(level=Level.CELL).select_related("parent"):
+        if cell.pk in existing:
+            continue
+        rng = random.Random(f"schedule:{cell.code}")
+        urban = cell.name.startswith("Chi bộ tổ dân phố")
+        new.append(
+            MeetingSchedule(
+                cell=cell,
+                day_of_month=rng.choice([3, 5, 8, 10, 12, 15, 18, 20, 25]),
+                time=datetime.time(19, 30) if urban or rng.random() < 0.6 else datetime.time(8, 0),
+                place=f"Nhà văn hóa {cell.name.removeprefix('Chi bộ ')}",
+            )
+        )
+    bulk_create_with_history(new, MeetingSchedule, batch_size=1000)
+    return len(new)
+
+
+def _meetings(province: Unit, today: datetime.date) -> int:
+    first = add_months(today.replace(day=1), -(MONTHS_OF_HISTORY - 1))
+    before = Meeting.objects.count()
+    for offset in range(MONTHS_OF_HISTORY + 1):
+        Meeting.objects.plan_month(add_months(first, offset))
+    cells = list(Unit.objects.subtree_of(province).filter(level=Level.CELL))
+    thematic_done = set(
+        Meeting.objects.filter(kind=MeetingKind.THEMATIC).values_list("cell_id", "date")
+    )
+    thematic = []
+    for cell in cells:
+        rng = random.Random(f"thematic:{cell.code}")
+        for quarter in range(0, MONTHS_OF_HISTORY, 3):
+            # Draw every number first, so that skipping one meeting never shifts the next.
+            month = add_months(first, quarter + rng.randint(0, 2))
+            date = month.replace(day=rng.randint(1, 27))
+            skipped, topic = rng.random() < 0.15, rng.choice(THEMATIC_TOPICS)
+            if date > today or skipped or (cell.pk, date) in thematic_done:
+                continue
+            thematic.append(
+                Meeting(cell=cell, kind=MeetingKind.THEMATIC, month=month, date=date, topic=topic)
+            )
+    bulk_create_with_history(thematic, Meeting, batch_size=1000)
+    to_cancel = [
+        meeting.pk
+        for meeting in Meeting.objects.filter(kind=MeetingKind.REGULAR, date__lt=today)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .only("pk", "cell_id", "date")
+        if random.Random(f"cancel:{meeting.cell_id}:{meeting.date}").random() < 0.02
+        and not meeting.visits.exists()
+    ]
+    Meeting.objects.filter(pk__in=to_cancel).update(
+        status=MeetingStatus.CANCELLED, change_reason="Mưa lũ, chuyển sang tháng sau"
+    )
+    return Meeting.objects.count() - before
+
+
+def _score(rng: random.Random, sheet: ScoreSheet) -> dict[str, int]:
+    return {
+        c.code: c.max_points if rng.random() < 0.8 else rng.randint(c.max_points // 2, c.max_points)
+        for c in sheet.criteria.all()
+    }
+
+
+def _visits(province: Unit, today: datetime.date) -> int:
+    sheet = ScoreSheet.for_unit(province)
+    this_month = today.replace(day=1)
+    first = add_months(this_month, -(MONTHS_OF_HISTORY - 1))
+    meetings = list(
+        Meeting.objects.filter(date__gte=first, date__lte=today, kind=MeetingKind.REGULAR)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .select_related("cell")
+        .order_by("date", "cell__code")
+    )
+    done = set(Visit.objects.values_list("member_id", "meeting_id"))
+    reviewers = {
+        p.unit.path: p.user
+        for p in Position.objects.current()
+        .filter(role=Role.OFFICE_STAFF)
+        .select_related("unit", "user")
+    }
+    new = []
+    assignments = Assignment.objects.open_on(today).select_related("member", "unit")
+    for assignment in assignments.filter(unit__path__startswith=province.path):
+        provincial = assignment.unit.level == Level.COMMUNE
+        reviewer = next(
+            (user for path, user in sorted(reviewers.items(), key=lambda i: -len(i[0]))
+             if assignment.unit.path.startswith(path)),
+            None,
+        )  # fmt: skip
+        for offset in range(MONTHS_OF_HISTORY):
+            month = add_months(first, offset)
+            rng = random.Random(
+                f"visit:{assignment.member.username}:{assignment.unit.code}:{month}"
+            )
+            if (provincial and month.month % 3 != 2) or rng.random() > 0.8:
+                continue  # a provincial member goes once a quarter; some months are missed
+            candidates = [
+                m
+                for m in meetings
+                if m.month == month and m.cell.path.startswith(assignment.unit.path)
+            ]
+            if not candidates:
+                continue
+            meeting = rng.choice(candidates)
+            if (assignment.member.pk, meeting.pk) in done:
+                continue
+            age = (this_month.year - month.year) * 12 + this_month.month - month.month
+            roll = rng.random()
+            if age >= 2:
+                status = (
+                    VisitStatus.ACCEPTED
+                    if roll < 0.92
+                    else VisitStatus.RETURNED
+                    if roll < 0.96
+                    else VisitStatus.SUBMITTED
+                )
+            elif age == 1:
+                status = (
+                    VisitStatus.SUBMITTED
+                    if roll < 0.6
+                    else VisitStatus.ACCEPTED
+                    if roll < 0.9
+                    else VisitStatus.RETURNED
+                )
+            else:
+                status = VisitStatus.DRAFT if roll < 0.3 else VisitStatus.SUBMITTED
+            members_total = rng.randint(12, 40)
+            submitted_at = timezone.make_aware(
+                datetime.datetime.combine(meeting.date, datetime.time(21, 0))
+            )
+            reviewed = status in (VisitStatus.ACCEPTED, VisitStatus.RETURNED)
+            visit = Visit(
+                member=assignment.member,
+                logged_by=assignment.member,
+                kind=VisitKind.MEETING,
+                meeting=meeting,
+                unit=meeting.cell,
+                date=meeting.date,
+                members_total=members_total,
+                members_present=members_total - rng.randint(0, 5),
+                findings=rng.choice(FINDINGS),
+                recommendations="Đề nghị chi ủy tiếp tục duy trì nền nếp sinh hoạt."
+                if rng.random() < 0.5
+                else "",
+                follow_up_needed=rng.random() < 0.2,
+                status=status,
+                submitted_at=submitted_at if status != VisitStatus.DRAFT else None,
+                reviewed_by=reviewer if reviewed else None,
+                reviewed_at=submitted_at + datetime.timedelta(days=3) if reviewed else None,
+                review_comment="Đề nghị bổ sung số đảng viên dự và ý kiến thảo luận chính."
+                if status == VisitStatus.RETURNED
+                else "",
+            )
+            if rng.random() < 0.7:
+                visit.apply_score(_score(rng, sheet))
+            new.append(visit)
+    bulk_create_with_history(new, Visit, batch_size=1000)
+    return len(new)
+
+
+@transaction.atomic
+def load_demo_activity(today: datetime.date | None = None) -> ActivityReport:
+    """Add the current term's oversight work to the demo province (see the module's note)."""
+    today = today or timezone.localdate()
+    province = Unit.objects.get(code="P08")
+    term = Term.objects.current(today).get()
+    return ActivityReport(
+        assignments=_assignments(province, term),
+        schedules=_schedules(province),
+        meetings=_meetings(province, today),
+        visits=_visits(province, today),
+    )
