@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from assignments import views as assignment_views
 from oversight import views as oversight_views
 from visits import views as visit_views
 
@@ -11,6 +12,9 @@ urlpatterns = [
     path("units/", oversight_views.unit_roots, name="unit-roots"),
     path("units/search/", oversight_views.unit_search, name="unit-search"),
     path("units/<str:code>/", oversight_views.unit_detail, name="unit-detail"),
+    path("units/<str:code>/assign/", assignment_views.assign, name="unit-assign"),
+    path("units/<str:code>/schedule/", visit_views.schedule_edit, name="unit-schedule"),
+    path("assignments/<int:pk>/end/", assignment_views.end_assignment, name="assignment-end"),
     path("my/", visit_views.my_work, name="my-work"),
     path("visits/new/", visit_views.visit_create, name="visit-create"),
     path("visits/<int:pk>/", visit_views.visit_detail, name="visit-detail"),

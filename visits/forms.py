@@ -4,8 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment
+from oversight.forms import attach_errors
 from oversight.models import Unit
-from visits.models import Criterion, Meeting, ScoreSheet, Visit, VisitKind
+from visits.models import Criterion, Meeting, MeetingSchedule, ScoreSheet, Visit, VisitKind
 
 
 class ScoreFieldsMixin(forms.Form):
@@ -101,7 +102,7 @@ class VisitForm(ScoreFieldsMixin, forms.ModelForm):
             try:
                 self.instance.apply_score(self.score_points())
             except forms.ValidationError as error:
-                self.add_error(None, error)
+                attach_errors(self, error)
         return cleaned
 
 
@@ -128,3 +129,18 @@ class MeetingScoreForm(ScoreFieldsMixin, forms.Form):
         self.add_score_fields(meeting.cell, meeting.self_points)
         for name in self.score_field_names():
             self.fields[name].required = True
+
+
+class ScheduleForm(forms.ModelForm):
+    class Meta:
+        model = MeetingSchedule
+        fields = ["day_of_month", "time", "place"]
+        widgets = {
+            "day_of_month": forms.NumberInput(
+                attrs={"inputmode": "numeric", "class": "form-control"}
+            ),
+            "time": forms.TimeInput(
+                format="%H:%M", attrs={"placeholder": "19:30", "class": "form-control"}
+            ),
+            "place": forms.TextInput(attrs={"class": "form-control"}),
+        }

@@ -17,15 +17,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assignments.models import Assignment
+from oversight.models import Unit
 from visits.models import (
     AttendancePolicy,
     Meeting,
+    MeetingKind,
+    MeetingSchedule,
     MeetingStatus,
     Period,
     ScoreSheet,
     Visit,
     VisitKind,
     VisitStatus,
+    add_months,
 )
 
 if TYPE_CHECKING:
@@ -229,3 +233,37 @@ def do_score_meeting(actor: User, meeting: Meeting, points: dict[str, int]) -> M
     meeting.self_points, meeting.self_total, meeting.self_rating = points, total, rating
     meeting.save(update_fields=["self_points", "self_total", "self_rating"])
     return meeting
+
+
+@transaction.atomic
+def do_set_schedule(
+    actor: User,
+    cell: Unit,
+    day_of_month: int,
+    time: datetime.time | None = None,
+    place: str = "",
+) -> MeetingSchedule:
+    """Set a cell's regular meeting day; its upcoming planned meetings follow the new day."""
+    if not actor.has_perm("visits.change_meetingschedule"):
+        raise PermissionDenied(_("Bạn không có quyền sửa lịch sinh hoạt."))
+    if not Unit.objects.visible_to(actor).filter(pk=cell.pk).exists():
+        raise PermissionDenied(_("Chi bộ nằm ngoài phạm vi của bạn."))
+    schedule = MeetingSchedule.objects.filter(cell=cell).first() or MeetingSchedule(cell=cell)
+    schedule.day_of_month, schedule.time, schedule.place = day_of_month, time, place
+    schedule.full_clean()
+    schedule.save()
+    today = timezone.localdate()
+    upcoming = Meeting.objects.filter(
+        cell=cell,
+        kind=MeetingKind.REGULAR,
+        date__gt=today,
+        original_date__isnull=True,
+        status=MeetingStatus.PLANNED,
+    )
+    for meeting in upcoming:
+        meeting.date, meeting.time, meeting.place = schedule.date_in(meeting.month), time, place
+        if meeting.date > today:
+            meeting.save(update_fields=["date", "time", "place"])
+    for month in (today.replace(day=1), add_months(today.replace(day=1), 1)):
+        Meeting.objects.plan_month(month, cells=[cell])
+    return schedule

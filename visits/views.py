@@ -16,10 +16,25 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Position
 from assignments.models import Assignment
+from oversight.forms import attach_errors
 from oversight.http import PortalRequest
 from oversight.models import Level, Unit
-from visits.forms import MeetingChangeForm, MeetingScoreForm, ReturnForm, VisitForm
-from visits.models import Meeting, ScoreSheet, Visit, VisitKind, VisitStatus, add_months
+from visits.forms import (
+    MeetingChangeForm,
+    MeetingScoreForm,
+    ReturnForm,
+    ScheduleForm,
+    VisitForm,
+)
+from visits.models import (
+    Meeting,
+    MeetingSchedule,
+    ScoreSheet,
+    Visit,
+    VisitKind,
+    VisitStatus,
+    add_months,
+)
 from visits.services import (
     do_accept_visit,
     do_accept_visits,
@@ -28,6 +43,7 @@ from visits.services import (
     do_return_visit,
     do_save_visit,
     do_score_meeting,
+    do_set_schedule,
     do_submit_visit,
     member_progress,
 )
@@ -136,7 +152,7 @@ def _visit_form(request: PortalRequest, visit: Visit) -> HttpResponse:
         try:
             visit = do_save_visit(request.user, form.instance, submit="submit" in request.POST)
         except ValidationError as error:
-            form.add_error(None, error)
+            attach_errors(form, error)
         except IntegrityError:
             form.add_error(None, _("Bạn đã ghi nhận buổi sinh hoạt này rồi."))
         else:
@@ -297,7 +313,7 @@ def meeting_detail(request: PortalRequest, pk: int) -> HttpResponse:
                 if points:
                     do_score_meeting(request.user, meeting, points)
         except ValidationError as error:
-            (change_form if "change" in request.POST else score_form).add_error(None, error)
+            attach_errors(change_form if "change" in request.POST else score_form, error)
         if not change_form.errors and not score_form.errors:
             messages.success(request, _("Đã lưu."))
             return redirect("meeting-detail", meeting.pk)
@@ -316,3 +332,19 @@ def meeting_detail(request: PortalRequest, pk: int) -> HttpResponse:
         "status_code": 400 if request.method == "POST" else 200,
     }
     return render(request, "visits/meeting_detail.html", context, status=context["status_code"])
+
+
+@login_required
+@permission_required("visits.change_meetingschedule", raise_exception=True)
+def schedule_edit(request: PortalRequest, code: str) -> HttpResponse:
+    """A cell's regular meeting day, time and place."""
+    cell = get_object_or_404(Unit.objects.visible_to(request.user), code=code, level=Level.CELL)
+    current = MeetingSchedule.objects.filter(cell=cell).first() or MeetingSchedule(cell=cell)
+    form = ScheduleForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        do_set_schedule(request.user, cell, data["day_of_month"], data["time"], data["place"])
+        messages.success(request, _("Đã lưu lịch sinh hoạt."))
+        return redirect("unit-detail", cell.code)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "visits/schedule_form.html", {"cell": cell, "form": form}, status=status)
