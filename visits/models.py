@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
+from assignments.models import Assignment
 from oversight.models import Level, ScopedQuerySet, Unit
 from visits.uploads import validate_attachment
 
@@ -545,8 +546,6 @@ class Visit(models.Model):
 
     def clean(self) -> None:
         """The rules of a visit: the right shape, not in the future, within an assignment."""
-        from assignments.models import Assignment
-
         errors: dict[str, Any] = {}
         self.follow_meeting()
         if self.kind == VisitKind.MEETING:
