@@ -419,3 +419,10 @@ def test_pages_query_counts_stay_flat(
         assert client.get(reverse("visit-detail", args=[visit.pk])).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("meeting-detail", args=[visit.meeting_id])).status_code == 200
+
+
+def test_my_work_speaks_english_when_chosen(client, oversight):
+    client.force_login(oversight.district_member)
+    client.post(reverse("set_language"), {"language": "en", "next": "/my/"})
+    page = client.get(reverse("my-work"))
+    assert "My work" in page.text and "My areas and this period" in page.text

@@ -53,14 +53,15 @@ class VisitForm(ScoreFieldsMixin, forms.ModelForm):
 
     class Meta:
         model = Visit
+        # What was found comes first: it is what the member came to write.
         fields = [
             "unit",
             "date",
             "field_type",
-            "members_present",
-            "members_total",
             "findings",
             "recommendations",
+            "members_present",
+            "members_total",
             "follow_up_needed",
             "attachment",
         ]
