@@ -426,3 +426,28 @@ def test_my_work_speaks_english_when_chosen(client, oversight):
     client.post(reverse("set_language"), {"language": "en", "next": "/my/"})
     page = client.get(reverse("my-work"))
     assert "My work" in page.text and "My areas and this period" in page.text
+
+
+@pytest.mark.parametrize(
+    ("username", "visible"),
+    [
+        ("tinh.vp", True),  # the province office sees the whole province
+        ("d01.bithu", True),  # the district the cell lies in
+        ("c01.vp", True),  # the commune
+        ("c01-01.bithu", True),  # the cell itself
+        ("d01.uv", True),  # the member who logged it
+        ("d02.vp", False),  # another district
+        ("khong.chuc.vu", False),  # no position at all
+    ],
+)
+def test_visit_and_meeting_pages_for_every_role(client, people, oversight, username, visible):
+    from accounts.models import User
+
+    visit = logged(oversight.district_member, oversight.meeting_a)
+    client.force_login(User.objects.get(username=username))
+    expected = 200 if visible else 404
+    assert client.get(reverse("visit-detail", args=[visit.pk])).status_code == expected
+    assert client.get(reverse("meeting-detail", args=[visit.meeting_id])).status_code == expected
+    queue = client.get(reverse("review-queue"))
+    if queue.status_code == 200:
+        assert (visit in queue.context["page"].object_list) == visible
