@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Position, User
 from assignments.models import AssignmentKind
+from oversight.forms import style_for_bootstrap
 
 
 class AssignForm(forms.Form):
@@ -33,10 +34,4 @@ class AssignForm(forms.Form):
         member_field.queryset = User.objects.filter(pk__in=holders, is_active=True).order_by(
             "full_name"
         )
-        for field in self.fields.values():
-            css = (
-                "form-check-input"
-                if isinstance(field.widget, forms.CheckboxInput)
-                else "form-control"
-            )
-            field.widget.attrs.setdefault("class", css)
+        style_for_bootstrap(self)

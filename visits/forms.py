@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment
-from oversight.forms import attach_errors
+from oversight.forms import attach_errors, style_for_bootstrap
 from oversight.models import Unit
 from visits.models import Criterion, Meeting, MeetingSchedule, ScoreSheet, Visit, VisitKind
 
@@ -89,13 +89,7 @@ class VisitForm(ScoreFieldsMixin, forms.ModelForm):
             assert isinstance(unit_field, forms.ModelChoiceField)
             unit_field.queryset = Unit.objects.filter(assignments__in=assigned).distinct()
             self.fields["field_type"].required = True
-        for field in self.fields.values():
-            css = (
-                "form-check-input"
-                if isinstance(field.widget, forms.CheckboxInput)
-                else "form-control"
-            )
-            field.widget.attrs.setdefault("class", css)
+        style_for_bootstrap(self)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -2,6 +2,7 @@
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -284,6 +285,8 @@ def review_queue(request: PortalRequest) -> HttpResponse:
         "units": units,
         "members": sorted(members, key=lambda m: m[1] or m[2]),
         "filters": {"unit": unit_code, "member": member, "month": request.GET.get("month", "")},
+        "filter_query": "&"
+        + urlencode({"unit": unit_code, "member": member, "month": request.GET.get("month", "")}),
     }
     return render(request, "visits/review_queue.html", context)
 
