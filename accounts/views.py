@@ -1,13 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import TenantSwitchForm
-from oversight.http import PortalRequest
+from oversight.http import PortalRequest, redirect_to_next
 
 
 @login_required
@@ -19,9 +18,6 @@ def switch_tenant(request: PortalRequest) -> HttpResponse:
         unit = form.cleaned_data["unit"]
         request.user.switch_tenant(unit)
         messages.success(request, _("Đã chuyển sang làm việc tại %(unit)s.") % {"unit": unit})
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-            target = "home"
-        return redirect(target)
+        return redirect_to_next(request, "home")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/switch_tenant.html", {"form": form}, status=status)

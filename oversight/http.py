@@ -2,7 +2,9 @@
 
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -15,3 +17,11 @@ class PortalRequest(HttpRequest):
 
     user: "User"
     htmx: "HtmxDetails"
+
+
+def redirect_to_next(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Go where the form's ``next`` says when it is a page of this site, else to ``default``."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = default
+    return redirect(target)

@@ -145,13 +145,20 @@ class ScopedQuerySet(models.QuerySet):
             condition |= Q(**{self.owner_lookup: user})
         return self.filter(condition)
 
+    def within(self, *units: Unit) -> Self:
+        """Rows whose unit lies in the subtree of one of ``units`` (an indexed prefix OR)."""
+        condition = Q(pk__in=[])
+        for unit in units:
+            condition |= Q(**{f"{self.unit_path_lookup}__startswith": unit.path})
+        return self.filter(condition)
+
 
 class UnitQuerySet(ScopedQuerySet):
     unit_path_lookup = "path"
 
     def subtree_of(self, unit: Unit, include_self: bool = True) -> Self:
         """``unit`` and every unit below it, in one indexed prefix query."""
-        queryset = self.filter(path__startswith=unit.path)
+        queryset = self.within(unit)
         return queryset if include_self else queryset.exclude(pk=unit.pk)
 
     def active(self) -> Self:

@@ -50,14 +50,14 @@ def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
     )
     meetings = (
         Meeting.objects.visible_to(request.user)
-        .under([unit])
+        .within(unit)
         .filter(date__gte=add_months(today.replace(day=1), -2))
         .select_related("cell")
         .order_by("-date", "cell__path")[:UNIT_ACTIVITY_ROWS]
     )
     visits = (
         Visit.objects.visible_to(request.user)
-        .filter(unit__path__startswith=unit.path)
+        .within(unit)
         .select_related("member", "unit")
         .order_by("-date", "-pk")[:UNIT_ACTIVITY_ROWS]
     )

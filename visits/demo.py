@@ -70,7 +70,7 @@ def _assignments(province: Unit, term: Term) -> int:
     created = 0
     positions = list(
         Position.objects.current()
-        .filter(unit__path__startswith=province.path)
+        .within(province)
         .select_related("user", "unit")
         .order_by("unit__path", "user__username")
     )
@@ -177,7 +177,7 @@ def _visits(province: Unit, today: datetime.date) -> int:
     }
     new = []
     assignments = Assignment.objects.open_on(today).select_related("member", "unit")
-    for assignment in assignments.filter(unit__path__startswith=province.path):
+    for assignment in assignments.within(province):
         provincial = assignment.unit.level == Level.COMMUNE
         reviewer = next(
             (user for path, user in sorted(reviewers.items(), key=lambda i: -len(i[0]))

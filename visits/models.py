@@ -180,13 +180,6 @@ class MeetingQuerySet(ScopedQuerySet):
     def between(self, start: datetime.date, end: datetime.date) -> Self:
         return self.filter(date__gte=start, date__lte=end)
 
-    def under(self, units: Iterable[Unit]) -> Self:
-        """Meetings of cells in the subtrees of ``units`` (one indexed OR of prefixes)."""
-        condition = Q(pk__in=[])
-        for unit in units:
-            condition |= Q(cell__path__startswith=unit.path)
-        return self.filter(condition)
-
     def held(self) -> Self:
         return self.exclude(status=MeetingStatus.CANCELLED)
 

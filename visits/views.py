@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Position
 from assignments.models import Assignment
 from oversight.forms import attach_errors
-from oversight.http import PortalRequest
+from oversight.http import PortalRequest, redirect_to_next
 from oversight.models import Level, Unit
 from visits.forms import (
     MeetingChangeForm,
@@ -66,7 +66,7 @@ def my_work(request: PortalRequest) -> HttpResponse:
     )
     meetings = list(
         Meeting.objects.in_month(today)
-        .under([a.unit for a in assignments])
+        .within(*[a.unit for a in assignments])
         .select_related("cell", "cell__parent")
         .order_by("date", "cell__path")
     )
@@ -224,10 +224,7 @@ def visit_review(request: PortalRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Đã duyệt."))
     except ValidationError as error:
         messages.error(request, _error_text(error))
-    target = request.POST.get("next") or ""
-    return redirect(
-        target if target.startswith("/") and not target.startswith("//") else "review-queue"
-    )
+    return redirect_to_next(request, "review-queue")
 
 
 @login_required
@@ -260,7 +257,7 @@ def review_queue(request: PortalRequest) -> HttpResponse:
     unit_code = request.GET.get("unit", "")
     if unit_code:
         unit = get_object_or_404(Unit.objects.visible_to(request.user), code=unit_code)
-        waiting = waiting.filter(unit__path__startswith=unit.path)
+        waiting = waiting.within(unit)
     member = request.GET.get("member", "")
     if member.isdigit():
         waiting = waiting.filter(member_id=int(member))
