@@ -199,3 +199,6 @@ LOGGING = {
 
 # Visits: an attached photo or scan of the minutes may be at most this large.
 VISIT_ATTACHMENT_MAX_BYTES = env.int("VISIT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
+# Compliance: a month closes on this day of the following month; a visit accepted later is late.
+COMPLIANCE_CLOSING_DAY = env.int("COMPLIANCE_CLOSING_DAY", default=5)

@@ -226,12 +226,14 @@ def _visits(province: Unit, today: datetime.date) -> int:
                 datetime.datetime.combine(meeting.date, datetime.time(21, 0))
             )
             reviewed = status in (VisitStatus.ACCEPTED, VisitStatus.RETURNED)
+            review_delay = datetime.timedelta(days=40 if rng.random() < 0.1 else 3)
             visit = Visit(
                 member=assignment.member,
                 logged_by=assignment.member,
                 kind=VisitKind.MEETING,
                 meeting=meeting,
                 unit=meeting.cell,
+                assignment=assignment,
                 date=meeting.date,
                 members_total=members_total,
                 members_present=members_total - rng.randint(0, 5),
@@ -243,13 +245,15 @@ def _visits(province: Unit, today: datetime.date) -> int:
                 status=status,
                 submitted_at=submitted_at if status != VisitStatus.DRAFT else None,
                 reviewed_by=reviewer if reviewed else None,
-                reviewed_at=submitted_at + datetime.timedelta(days=3) if reviewed else None,
+                reviewed_at=submitted_at + review_delay if reviewed else None,
                 review_comment="Đề nghị bổ sung số đảng viên dự và ý kiến thảo luận chính."
                 if status == VisitStatus.RETURNED
                 else "",
             )
             if rng.random() < 0.7:
                 visit.apply_score(_score(rng, sheet))
+            if status == VisitStatus.ACCEPTED and visit.reviewed_at:
+                visit.accepted_late = visit.reviewed_at > visit.closes_at()
             new.append(visit)
     bulk_create_with_history(new, Visit, batch_size=1000)
     return len(new)

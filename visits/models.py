@@ -453,6 +453,16 @@ class Visit(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="visits"
     )
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("theo phân công"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        help_text=_("Phân công phụ trách mà lần dự này được tính vào."),
+    )
     date = models.DateField(_("ngày"))
     field_type = models.CharField(
         _("hình thức"), max_length=16, choices=FieldVisitType.choices, blank=True
@@ -484,6 +494,9 @@ class Visit(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    # Judged once, when accepted, under the closing day then in force: a later change of the
+    # setting does not rewrite whether last year's visits were on time.
+    accepted_late = models.BooleanField(_("duyệt sau khi khóa sổ tháng"), default=False)
     review_comment = models.TextField(_("ý kiến người duyệt"), blank=True)
     client_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -515,6 +528,7 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["status", "date"], name="visit_status_idx"),
             models.Index(fields=["member", "date"], name="visit_member_idx"),
+            models.Index(fields=["assignment", "date"], name="visit_assignment_idx"),
         ]
 
     def __str__(self) -> str:
@@ -561,18 +575,26 @@ class Visit(models.Model):
         if present is not None and total is not None and present > total:
             errors["members_present"] = _("Số có mặt không thể lớn hơn tổng số đảng viên.")
         if self.member_id and self.unit_id and self.date and "date" not in errors:
-            covered = (
+            # The most specific assignment in force that day is the one the visit answers to.
+            self.assignment = (
                 Assignment.objects.filter(member_id=self.member_id)
                 .covering(self.unit)
                 .open_on(self.date)
-                .exists()
+                .order_by("-unit__path")
+                .first()
             )
-            if not covered:
+            if self.assignment is None:
                 errors["unit" if self.kind == VisitKind.FIELD else "meeting"] = _(
                     "Ngày %(date)s cấp ủy viên không được phân công phụ trách %(unit)s."
                 ) % {"date": f"{self.date:%d/%m/%Y}", "unit": self.unit}
         if errors:
             raise ValidationError(errors)
+
+    def closes_at(self) -> datetime.datetime:
+        """When the month of this visit closes: the closing day of the following month, at its end."""
+        closing = add_months(self.date, 1).replace(day=settings.COMPLIANCE_CLOSING_DAY)
+        end_of_day = datetime.datetime.combine(closing, datetime.time.max)
+        return timezone.make_aware(end_of_day)
 
     def apply_score(self, points: Mapping[str, int] | None) -> None:
         """Record the visiting member's score of the meeting and derive its rating."""
