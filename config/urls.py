@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from assignments import views as assignment_views
+from oversight import report_views
 from oversight import views as oversight_views
 from visits import views as visit_views
 
@@ -16,6 +17,10 @@ urlpatterns = [
     path("units/<str:code>/schedule/", visit_views.schedule_edit, name="unit-schedule"),
     path("assignments/<int:pk>/end/", assignment_views.end_assignment, name="assignment-end"),
     path("my/", visit_views.my_work, name="my-work"),
+    path("reports/compliance/", report_views.compliance_report, name="report-compliance"),
+    path("reports/coverage/", report_views.coverage_report, name="report-coverage"),
+    path("reports/quality/", report_views.quality_report, name="report-quality"),
+    path("visits/", report_views.visit_list, name="visit-list"),
     path("visits/new/", visit_views.visit_create, name="visit-create"),
     path("visits/<int:pk>/", visit_views.visit_detail, name="visit-detail"),
     path("visits/<int:pk>/edit/", visit_views.visit_edit, name="visit-edit"),

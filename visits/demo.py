@@ -245,7 +245,7 @@ def _visits(province: Unit, today: datetime.date) -> int:
                 status=status,
                 submitted_at=submitted_at if status != VisitStatus.DRAFT else None,
                 reviewed_by=reviewer if reviewed else None,
-                reviewed_at=submitted_at + review_delay if reviewed else None,
+                reviewed_at=min(submitted_at + review_delay, timezone.now()) if reviewed else None,
                 review_comment="Đề nghị bổ sung số đảng viên dự và ý kiến thảo luận chính."
                 if status == VisitStatus.RETURNED
                 else "",

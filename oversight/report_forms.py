@@ -1,0 +1,76 @@
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from oversight.models import Unit
+from visits.models import add_months
+
+MAX_MONTHS = 24
+
+
+class MonthField(forms.Field):
+    """A month written as YYYY-MM (what <input type="month"> sends)."""
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        try:
+            return datetime.datetime.strptime(text, "%Y-%m").date()
+        except ValueError:
+            raise forms.ValidationError(
+                _("“%(value)s” không phải một tháng (định dạng YYYY-MM)."), params={"value": text}
+            ) from None
+
+
+class ReportForm(forms.Form):
+    """Which unit (by code, within the person's scope) and which months a report covers."""
+
+    unit = forms.CharField(label=_("Đơn vị (mã)"), required=False, max_length=32)
+    start = MonthField(
+        label=_("Từ tháng"), required=False, widget=forms.TextInput(attrs={"type": "month"})
+    )
+    end = MonthField(
+        label=_("Đến tháng"), required=False, widget=forms.TextInput(attrs={"type": "month"})
+    )
+    months = forms.IntegerField(
+        label=_("Số tháng gần nhất"), required=False, min_value=1, max_value=MAX_MONTHS
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+
+    def clean_unit(self) -> Unit:
+        code = self.cleaned_data.get("unit", "").strip()
+        visible = Unit.objects.visible_to(self.user)
+        if not code:
+            root = self.user.working_tenant() or Unit.objects.scope_roots(self.user).first()
+            if root is None:
+                raise forms.ValidationError(_("Bạn chưa có đơn vị nào trong phạm vi."))
+            return root
+        unit = visible.filter(code=code).first()
+        if unit is None:
+            raise forms.ValidationError(
+                _("Không có đơn vị mã “%(code)s” trong phạm vi của bạn."), params={"code": code}
+            )
+        return unit
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        this_month = timezone.localdate().replace(day=1)
+        end = cleaned.get("end") or this_month
+        start = cleaned.get("start") or add_months(end, -5)
+        if start > end:
+            self.add_error("start", _("Tháng bắt đầu phải trước tháng kết thúc."))
+        elif (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
+            self.add_error("end", _("Báo cáo tối đa %(n)s tháng.") % {"n": MAX_MONTHS})
+        cleaned["start"], cleaned["end"] = start, end
+        cleaned["months"] = cleaned.get("months") or 3
+        return cleaned

@@ -1,0 +1,240 @@
+"""Report pages: compliance, coverage, quality and the visit list they drill down to."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from oversight import charts, reports
+from oversight.exports import download, table
+from oversight.http import PortalRequest
+from oversight.report_forms import ReportForm
+from visits.models import Rating, Visit, VisitStatus, add_months
+
+VISITS_PER_PAGE = 50
+
+
+def _report_form(request: PortalRequest) -> ReportForm | None:
+    form = ReportForm(request.GET or None, user=request.user)
+    if not request.GET:
+        form = ReportForm({}, user=request.user)
+    return form if form.is_valid() else None
+
+
+def _render_or_export(
+    request: PortalRequest,
+    template: str,
+    context: dict[str, Any],
+    export: Callable[[], Any],
+    filename: str,
+) -> HttpResponse:
+    file_format = request.GET.get("format")
+    if file_format in ("xlsx", "csv"):
+        return download(export(), file_format, filename)
+    return render(request, template, context)
+
+
+def _invalid(request: PortalRequest, template: str) -> HttpResponse:
+    form = ReportForm(request.GET, user=request.user)
+    form.is_valid()
+    return render(request, template, {"form": form}, status=400)
+
+
+@login_required
+def compliance_report(request: PortalRequest) -> HttpResponse:
+    form = _report_form(request)
+    if form is None:
+        return _invalid(request, "reports/compliance.html")
+    root, start, end = (form.cleaned_data[k] for k in ("unit", "start", "end"))
+    report = reports.compliance(request.user, root, start, end)
+    trend = charts.column_chart(
+        [(f"{m:%m/%y}", t.percent) for m, t in report.by_month if t.required],
+        _("Tỷ lệ đạt định mức theo tháng"),
+    )
+
+    def export() -> Any:
+        headers: list[str] = [_("Cấp ủy viên"), _("Địa bàn")]
+        headers += [f"{m:%m/%Y}" for m in report.months] + [
+            _("Phải dự"),
+            _("Đã dự"),
+            _("Đã duyệt"),
+            _("Duyệt muộn"),
+        ]
+        rows = []
+        for row in report.rows:
+            cells = [
+                f"{c.tally.logged}/{c.tally.required}" if (c := row.by_month.get(m)) else ""
+                for m in report.months
+            ]
+            areas = ", ".join(u.name for u in row.areas)
+            total = row.total
+            rows.append(
+                [
+                    row.member.get_full_name(),
+                    areas,
+                    *cells,
+                    total.required,
+                    total.logged,
+                    total.accepted,
+                    total.late,
+                ]
+            )
+        return table(headers, rows, title=_("Dự sinh hoạt"))
+
+    template = (
+        "reports/compliance_print.html" if request.GET.get("print") else "reports/compliance.html"
+    )
+    context = {"form": form, "report": report, "trend": trend, "query": request.GET.urlencode()}
+    return _render_or_export(request, template, context, export, f"du-sinh-hoat-{root.code}")
+
+
+@login_required
+def coverage_report(request: PortalRequest) -> HttpResponse:
+    form = _report_form(request)
+    if form is None:
+        return _invalid(request, "reports/coverage.html")
+    root, months = form.cleaned_data["unit"], form.cleaned_data["months"]
+    report = reports.coverage(request.user, root, months)
+    chart = charts.stacked_bars(
+        [
+            (
+                unit.name,
+                [
+                    (_("Đã có người đến"), total - unvisited, charts.GREEN),
+                    (_("Chưa ai đến"), unvisited, charts.RED),
+                ],
+            )
+            for unit, unvisited, total in report.by_group
+        ],
+        _("Chi bộ có cấp ủy viên đến dự"),
+    )
+
+    def export() -> Any:
+        rows = [[_("Xã"), u.code, u.name] for u in report.communes]
+        rows += [[_("Chi bộ"), u.code, u.name] for u in report.cells]
+        return table([_("Cấp"), _("Mã"), _("Tên")], rows, title=_("Chưa có người đến"))
+
+    context = {"form": form, "report": report, "chart": chart, "query": request.GET.urlencode()}
+    return _render_or_export(
+        request, "reports/coverage.html", context, export, f"do-phu-{root.code}"
+    )
+
+
+@login_required
+def quality_report(request: PortalRequest) -> HttpResponse:
+    form = _report_form(request)
+    if form is None:
+        return _invalid(request, "reports/quality.html")
+    root, start, end = (form.cleaned_data[k] for k in ("unit", "start", "end"))
+    report = reports.quality(request.user, root, start, end)
+    chart = charts.stacked_bars(
+        [
+            (
+                unit.name,
+                [
+                    (
+                        Rating(r).label,
+                        sum(month.get(r, 0) for month in by_month.values()),
+                        charts.RATING_COLOURS[r],
+                    )
+                    for r in Rating.values
+                ],
+            )
+            for unit, by_month in report.distribution
+        ],
+        _("Xếp loại sinh hoạt chi bộ theo đơn vị"),
+    )
+
+    def export() -> Any:
+        headers = [_("Đơn vị"), _("Tháng"), *[str(Rating(r).label) for r in Rating.values]]
+        rows = [
+            [unit.name, month, *[counts.get(r, 0) for r in Rating.values]]
+            for unit, by_month in report.distribution
+            for month, counts in sorted(by_month.items())
+        ]
+        return table(headers, rows, title=_("Chất lượng sinh hoạt"))
+
+    context = {
+        "form": form,
+        "report": report,
+        "chart": chart,
+        "ratings": Rating,
+        "query": request.GET.urlencode(),
+    }
+    return _render_or_export(
+        request, "reports/quality.html", context, export, f"chat-luong-{root.code}"
+    )
+
+
+@login_required
+def visit_list(request: PortalRequest) -> HttpResponse:
+    """Visits in scope, filtered by unit, member, months and status: where report numbers lead."""
+    form = _report_form(request)
+    if form is None:
+        return _invalid(request, "reports/visit_list.html")
+    root, start, end = (form.cleaned_data[k] for k in ("unit", "start", "end"))
+    visits = (
+        Visit.objects.visible_to(request.user)
+        .within(root)
+        .filter(date__gte=start, date__lt=add_months(end, 1))
+        .select_related("member", "unit", "unit__parent", "reviewed_by")
+        .order_by("-date", "-pk")
+    )
+    member = request.GET.get("member", "")
+    if member.isdigit():
+        visits = visits.filter(member_id=int(member))
+    status = request.GET.get("status", "")
+    if status in VisitStatus.values:
+        visits = visits.filter(status=status)
+    elif status == "logged":
+        visits = visits.logged()
+
+    def export() -> Any:
+        headers = [
+            _("Ngày"),
+            _("Cấp ủy viên"),
+            _("Đơn vị"),
+            _("Thuộc"),
+            _("Loại"),
+            _("Trạng thái"),
+            _("Xếp loại"),
+            _("Nhận xét"),
+            _("Kiến nghị"),
+            _("Người duyệt"),
+            _("Duyệt lúc"),
+        ]
+        rows = [
+            [
+                v.date,
+                v.member.get_full_name(),
+                v.unit.name,
+                v.unit.parent.name if v.unit.parent else "",
+                v.get_kind_display(),
+                v.get_status_display(),
+                v.get_rating_display(),
+                v.findings,
+                v.recommendations,
+                v.reviewed_by.get_full_name() if v.reviewed_by else "",
+                v.reviewed_at,
+            ]
+            for v in visits.iterator(chunk_size=2000)
+        ]
+        return table(headers, rows, title=_("Ghi nhận"))
+
+    page = Paginator(visits, VISITS_PER_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "root": root,
+        "query": params.urlencode(),
+        "page_query": "&" + params.urlencode(),
+    }
+    return _render_or_export(
+        request, "reports/visit_list.html", context, export, f"ghi-nhan-{root.code}"
+    )
