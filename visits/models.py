@@ -591,7 +591,7 @@ class Visit(models.Model):
             raise ValidationError(errors)
 
     def closes_at(self) -> datetime.datetime:
-        """When the month of this visit closes: the closing day of the following month, at its end."""
+        """When this visit's month closes: the end of the closing day of the following month."""
         closing = add_months(self.date, 1).replace(day=settings.COMPLIANCE_CLOSING_DAY)
         end_of_day = datetime.datetime.combine(closing, datetime.time.max)
         return timezone.make_aware(end_of_day)
