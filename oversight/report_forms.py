@@ -2,6 +2,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,12 +56,8 @@ class ReportForm(forms.Form):
             if root is None:
                 raise forms.ValidationError(_("Bạn chưa có đơn vị nào trong phạm vi."))
             return root
-        unit = visible.filter(code=code).first()
-        if unit is None:
-            raise forms.ValidationError(
-                _("Không có đơn vị mã “%(code)s” trong phạm vi của bạn."), params={"code": code}
-            )
-        return unit
+        # A unit outside the scope is answered like a missing one, as everywhere: 404.
+        return get_object_or_404(visible, code=code)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

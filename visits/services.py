@@ -105,8 +105,16 @@ def do_accept_visit(reviewer: User, visit: Visit) -> Visit:
     _check_reviewer(reviewer, visit)
     visit.status = VisitStatus.ACCEPTED
     visit.reviewed_by, visit.reviewed_at, visit.review_comment = reviewer, timezone.now(), ""
+    visit.accepted_late = visit.reviewed_at > visit.closes_at()
     visit.save(
-        update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"]
+        update_fields=[
+            "status",
+            "reviewed_by",
+            "reviewed_at",
+            "review_comment",
+            "accepted_late",
+            "updated_at",
+        ]
     )
     return visit
 
