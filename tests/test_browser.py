@@ -124,3 +124,49 @@ def test_member_logs_a_meeting_staff_accepts_member_sees_it(
         ".list-group-item", has_text="Chi bộ thôn Nà Mô"
     )
     assert row.get_by_test_id("visit-status").inner_text() == "Đã duyệt"
+
+
+@pytest.fixture
+def logged_visit(oversight):
+    """The district member's visit to last month's meeting of cell C01-01, sent for review."""
+    from tests.conftest import fresh
+    from visits.models import Visit
+    from visits.services import do_save_visit
+
+    member = oversight.district_member
+    visit = Visit(member=member, logged_by=member, kind="meeting", meeting=oversight.meeting_a)
+    return do_save_visit(fresh(member), visit, submit=True)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_staff_opens_compliance_drills_down_and_downloads(
+    live_server, oversight, logged_visit, browser_page, tmp_path
+):
+    page = browser_page
+    month = oversight.month.strftime("%Y-%m")
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "d01.bithu")
+    page.fill("#id_password", "secret-pass-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/reports/compliance/?start={month}&end={month}")
+    row = page.get_by_test_id("compliance-table").locator(
+        "tr", has_text=oversight.district_member.full_name
+    )
+    row.get_by_test_id("member-total").click()
+    page.wait_for_selector("[data-testid=visit-list]")
+    page.get_by_test_id("visit-list").locator("a").first.click()
+    page.wait_for_selector("[data-testid=visit-status]")
+    assert page.get_by_test_id("visit-status").inner_text() == "Chờ duyệt"
+
+    page.goto(f"{live_server.url}/reports/compliance/?start={month}&end={month}")
+    with page.expect_download() as caught:
+        page.get_by_test_id("export-xlsx").click()
+    path = tmp_path / caught.value.suggested_filename
+    caught.value.save_as(path)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(path).active
+    assert sheet.cell(row=1, column=1).value == "Cấp ủy viên"
+    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert oversight.district_member.full_name in names
