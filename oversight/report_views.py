@@ -16,6 +16,7 @@ from oversight.report_forms import ReportForm
 from visits.models import Rating, Visit, VisitStatus, add_months
 
 VISITS_PER_PAGE = 50
+MEMBERS_PER_PAGE = 100
 
 
 def _report_form(request: PortalRequest) -> ReportForm | None:
@@ -85,10 +86,20 @@ def compliance_report(request: PortalRequest) -> HttpResponse:
             )
         return table(headers, rows, title=_("Dự sinh hoạt"))
 
-    template = (
-        "reports/compliance_print.html" if request.GET.get("print") else "reports/compliance.html"
-    )
-    context = {"form": form, "report": report, "trend": trend, "query": request.GET.urlencode()}
+    printing = bool(request.GET.get("print"))
+    template = "reports/compliance_print.html" if printing else "reports/compliance.html"
+    params = request.GET.copy()
+    params.pop("page", None)
+    # The whole country is thousands of rows: the page shows them in pages, paper gets all.
+    rows = Paginator(report.rows, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "report": report,
+        "trend": trend,
+        "query": params.urlencode(),
+        "page_query": "&" + params.urlencode(),
+        "page": None if printing else rows,
+    }
     return _render_or_export(request, template, context, export, f"du-sinh-hoat-{root.code}")
 
 

@@ -150,19 +150,18 @@ def compliance(
     """
     months = months_between(first, last)
     range_end = add_months(months[-1], 1) - datetime.timedelta(days=1)
+    in_range = Assignment.objects.visible_to(user).within(root).overlapping(months[0], range_end)
     assignments = list(
-        Assignment.objects.visible_to(user)
-        .within(root)
-        .overlapping(months[0], range_end)
-        .select_related("member", "unit")
-        .order_by("member__full_name", "member__username", "unit__path")
+        in_range.select_related("member", "unit").order_by(
+            "member__full_name", "member__username", "unit__path"
+        )
     )
     counts: dict[tuple[int, datetime.date], tuple[int, int, int]] = {}
     # From the start of the year, so that a quarter or year that began before the range is whole.
     visits = (
         Visit.objects.visible_to(user)
         .filter(
-            assignment__in=[a.pk for a in assignments],
+            assignment__in=in_range.values("pk"),
             kind=VisitKind.MEETING,
             date__gte=Period.YEAR.bounds(months[0])[0],
             date__lte=range_end,
