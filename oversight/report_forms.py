@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from oversight.models import Unit
+from oversight.models import Unit, scope_for
 from visits.models import add_months
 
 MAX_MONTHS = 24
@@ -48,10 +48,14 @@ class ReportForm(forms.Form):
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control")
 
-    def clean_unit(self) -> Unit:
+    def clean_unit(self) -> Unit | None:
+        """The unit asked for; without one, the tenant the person works in, or for an
+        administrator (None) everything."""
         code = self.cleaned_data.get("unit", "").strip()
         visible = Unit.objects.visible_to(self.user)
         if not code:
+            if scope_for(self.user).everything:
+                return None
             root = self.user.working_tenant() or Unit.objects.scope_roots(self.user).first()
             if root is None:
                 raise forms.ValidationError(_("Bạn chưa có đơn vị nào trong phạm vi."))

@@ -100,7 +100,9 @@ def compliance_report(request: PortalRequest) -> HttpResponse:
         "page_query": "&" + params.urlencode(),
         "page": None if printing else rows,
     }
-    return _render_or_export(request, template, context, export, f"du-sinh-hoat-{root.code}")
+    return _render_or_export(
+        request, template, context, export, f"du-sinh-hoat-{root.code if root else 'toan-bo'}"
+    )
 
 
 @login_required
@@ -131,7 +133,11 @@ def coverage_report(request: PortalRequest) -> HttpResponse:
 
     context = {"form": form, "report": report, "chart": chart, "query": request.GET.urlencode()}
     return _render_or_export(
-        request, "reports/coverage.html", context, export, f"do-phu-{root.code}"
+        request,
+        "reports/coverage.html",
+        context,
+        export,
+        f"do-phu-{root.code if root else 'toan-bo'}",
     )
 
 
@@ -177,7 +183,11 @@ def quality_report(request: PortalRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
     }
     return _render_or_export(
-        request, "reports/quality.html", context, export, f"chat-luong-{root.code}"
+        request,
+        "reports/quality.html",
+        context,
+        export,
+        f"chat-luong-{root.code if root else 'toan-bo'}",
     )
 
 
@@ -188,9 +198,9 @@ def visit_list(request: PortalRequest) -> HttpResponse:
     if form is None:
         return _invalid(request, "reports/visit_list.html")
     root, start, end = (form.cleaned_data[k] for k in ("unit", "start", "end"))
+    visible = Visit.objects.visible_to(request.user)
     visits = (
-        Visit.objects.visible_to(request.user)
-        .within(root)
+        (visible.within(root) if root is not None else visible)
         .filter(date__gte=start, date__lt=add_months(end, 1))
         .select_related("member", "unit", "unit__parent", "reviewed_by")
         .order_by("-date", "-pk")
@@ -247,5 +257,9 @@ def visit_list(request: PortalRequest) -> HttpResponse:
         "page_query": "&" + params.urlencode(),
     }
     return _render_or_export(
-        request, "reports/visit_list.html", context, export, f"ghi-nhan-{root.code}"
+        request,
+        "reports/visit_list.html",
+        context,
+        export,
+        f"ghi-nhan-{root.code if root else 'toan-bo'}",
     )

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
@@ -116,7 +116,7 @@ class MemberRow:
 
 @dataclass
 class ComplianceReport:
-    root: Unit
+    root: Unit | None
     months: list[datetime.date]
     rows: list[MemberRow]
     by_group: list[tuple[Unit, Tally]]
@@ -132,15 +132,29 @@ def _policies(members: Iterable[User]) -> dict[int, AttendancePolicy | None]:
     return {m.pk: AttendancePolicy.for_positions(positions[m.pk], table) for m in members}
 
 
-def _group_of(root: Unit, unit: Unit | CellRef, groups: dict[str, Unit]) -> Unit | None:
+def _under(queryset: Any, user: User, root: Unit | None) -> Any:
+    """``queryset`` through the scoping gate, narrowed to ``root``'s subtree when there is one
+    (no root: the person's whole scope, the whole country for an administrator)."""
+    visible = queryset.visible_to(user)
+    return visible.within(root) if root is not None else visible
+
+
+def _groups(user: User, root: Unit | None) -> dict[str, Unit]:
+    """The units a report totals by: those just below ``root``, or the roots of the scope."""
+    if root is None:
+        return {u.code: u for u in Unit.objects.scope_roots(user)}
+    return {u.code: u for u in Unit.objects.visible_to(user).filter(parent=root)}
+
+
+def _group_of(root: Unit | None, unit: Unit | CellRef, groups: dict[str, Unit]) -> Unit | None:
     """The unit just below ``root`` that holds ``unit`` (its district, for a province)."""
     codes = codes_in_path(unit.path)
-    depth = len(codes_in_path(root.path))
+    depth = len(codes_in_path(root.path)) if root is not None else 0
     return groups.get(codes[depth]) if len(codes) > depth else None
 
 
 def compliance(
-    user: User, root: Unit, first: datetime.date, last: datetime.date
+    user: User, root: Unit | None, first: datetime.date, last: datetime.date
 ) -> ComplianceReport:
     """Members × periods under ``root`` from ``first``'s month to ``last``'s, per the policy table.
 
@@ -150,7 +164,7 @@ def compliance(
     """
     months = months_between(first, last)
     range_end = add_months(months[-1], 1) - datetime.timedelta(days=1)
-    in_range = Assignment.objects.visible_to(user).within(root).overlapping(months[0], range_end)
+    in_range = _under(Assignment.objects, user, root).overlapping(months[0], range_end)
     assignments = list(
         in_range.select_related("member", "unit").order_by(
             "member__full_name", "member__username", "unit__path"
@@ -181,7 +195,7 @@ def compliance(
 
     members = {a.member_id: a.member for a in assignments}
     policies = _policies(members.values())
-    groups = {u.code: u for u in Unit.objects.visible_to(user).filter(parent=root)}
+    groups = _groups(user, root)
     rows: dict[int, MemberRow] = {}
     by_group: dict[int, Tally] = defaultdict(Tally)
     by_month: dict[datetime.date, Tally] = defaultdict(Tally)
@@ -245,7 +259,7 @@ def _periods(
 
 @dataclass
 class CoverageReport:
-    root: Unit
+    root: Unit | None
     months: int
     since: datetime.date
     communes: list[Unit]  # communes (and wards) with no overseer visit since ``since``
@@ -263,23 +277,21 @@ class CoverageReport:
 
 
 def coverage(
-    user: User, root: Unit, months: int, today: datetime.date | None = None
+    user: User, root: Unit | None, months: int, today: datetime.date | None = None
 ) -> CoverageReport:
     """Where nobody went: communes and cells under ``root`` without an overseer visit in the last
     ``months`` months, and areas left without a member. Five queries."""
     today = today or timezone.localdate()
     since = add_months(today.replace(day=1), -(months - 1))
     units = list(
-        Unit.objects.visible_to(user)
-        .within(root)
+        _under(Unit.objects, user, root)
         .active()
         .filter(level__in=[Level.COMMUNE, Level.CELL])
         .only("pk", "code", "name", "level", "path", "parent_id")
     )
     visited = set()
     for unit_id, parent_id, level in (
-        Visit.objects.visible_to(user)
-        .within(root)
+        _under(Visit.objects, user, root)
         .filter(date__gte=since, date__lte=today)
         .exclude(status=VisitStatus.DRAFT)
         .values_list("unit_id", "unit__parent_id", "unit__level")
@@ -290,15 +302,14 @@ def coverage(
             visited.add(parent_id)  # a visit to a cell is a visit to its commune too
     communes = [u for u in units if u.level == Level.COMMUNE]
     cells = [u for u in units if u.level == Level.CELL]
-    open_now = Assignment.objects.visible_to(user).within(root).open_on(today)
+    open_now = _under(Assignment.objects, user, root).open_on(today)
     holders = Position.objects.current(today).values("user_id")
     member_left = list(
         open_now.exclude(member__in=holders).select_related("member", "unit").order_by("unit__path")
     )
     covered_units = open_now.values("unit_id")
     ended = (
-        Assignment.objects.visible_to(user)
-        .within(root)
+        _under(Assignment.objects, user, root)
         .filter(end_date__lt=today)
         .exclude(unit__in=covered_units)
         .select_related("member", "unit")
@@ -306,7 +317,7 @@ def coverage(
     )
     without_successor = list({a.unit_id: a for a in reversed(list(ended))}.values())
     without_successor.sort(key=lambda a: a.unit.path)
-    groups = {u.code: u for u in Unit.objects.visible_to(user).filter(parent=root)}
+    groups = _groups(user, root)
     per_group: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for cell in cells:
         group = _group_of(root, cell, groups)
@@ -343,7 +354,7 @@ class CellRef:
 
 @dataclass
 class QualityReport:
-    root: Unit
+    root: Unit | None
     months: list[datetime.date]
     # (group, {month: {rating: count}}) from the visiting members' ratings
     distribution: list[tuple[Unit, dict[datetime.date, dict[str, int]]]]
@@ -356,15 +367,16 @@ class QualityReport:
 THEMATIC_LIST_LIMIT = 50
 
 
-def quality(user: User, root: Unit, first: datetime.date, last: datetime.date) -> QualityReport:
+def quality(
+    user: User, root: Unit | None, first: datetime.date, last: datetime.date
+) -> QualityReport:
     """How good the cell meetings were: ratings by unit and month, cells rated Kém twice in a
     row, meetings whose own and visiting ratings differ, thematic meetings missing by quarter."""
     months = months_between(first, last)
     range_end = add_months(months[-1], 1) - datetime.timedelta(days=1)
-    groups = {u.code: u for u in Unit.objects.visible_to(user).filter(parent=root)}
+    groups = _groups(user, root)
     meetings = (
-        Meeting.objects.visible_to(user)
-        .within(root)
+        _under(Meeting.objects, user, root)
         .between(months[0], range_end)
         .filter(kind=MeetingKind.REGULAR)
     )
@@ -413,7 +425,7 @@ def quality(user: User, root: Unit, first: datetime.date, last: datetime.date) -
     thematic_missing = []
     quarter_starts = sorted({Period.QUARTER.bounds(m)[0] for m in months})
     for quarter in quarter_starts:
-        missing = Meeting.objects.cells_missing_thematic(root, quarter)
+        missing = Meeting.objects.cells_missing_thematic(_under(Unit.objects, user, root), quarter)
         listed = list(missing.order_by("path")[:THEMATIC_LIST_LIMIT])
         thematic_missing.append((quarter, missing.count(), listed))
     return QualityReport(

@@ -62,7 +62,11 @@ def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
         .order_by("-date", "-pk")[:UNIT_ACTIVITY_ROWS]
     )
     thematic_missing = (
-        list(Meeting.objects.cells_missing_thematic(unit, today)[: UNIT_ACTIVITY_ROWS + 1])
+        list(
+            Meeting.objects.cells_missing_thematic(Unit.objects.subtree_of(unit), today)[
+                : UNIT_ACTIVITY_ROWS + 1
+            ]
+        )
         if unit.level != Level.CELL
         else []
     )

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from oversight.models import Unit
 from tests.conftest import fresh
 from tests.factories import UnitFactory
 from visits.models import (
@@ -160,7 +161,7 @@ def test_cells_without_a_thematic_meeting_this_quarter(tree, oversight):
     Meeting.objects.create(
         cell=tree.cell_a, kind=MeetingKind.THEMATIC, date=day, topic="Chuyển đổi số"
     )
-    missing = Meeting.objects.cells_missing_thematic(tree.commune_a, day)
+    missing = Meeting.objects.cells_missing_thematic(Unit.objects.subtree_of(tree.commune_a), day)
     assert [cell.code for cell in missing] == ["C01-02"]
 
 

@@ -282,3 +282,13 @@ def test_report_query_counts_stay_flat(
     ]:
         with django_assert_max_num_queries(16):
             assert client.get(reverse(name), params).status_code == 200
+
+
+def test_an_administrator_sees_the_whole_scope_grouped_by_province(client, people, oversight):
+    log(oversight.district_member, oversight.meeting_a)
+    client.force_login(people.admin)
+    month = oversight.month.strftime("%Y-%m")
+    page = client.get(reverse("report-compliance"), {"start": month, "end": month})
+    assert page.context["report"].root is None
+    assert [unit.code for unit, _ in page.context["report"].by_group] == ["P01"]
+    assert "toàn bộ phạm vi" in page.text

@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
 from assignments.models import Assignment
-from oversight.models import Level, ScopedQuerySet, Unit
+from oversight.models import Level, ScopedQuerySet, Unit, UnitQuerySet
 from visits.uploads import validate_attachment
 
 if TYPE_CHECKING:
@@ -192,18 +192,13 @@ class MeetingQuerySet(ScopedQuerySet):
 
 
 class MeetingManager(models.Manager.from_queryset(MeetingQuerySet)):  # type: ignore[misc]
-    def cells_missing_thematic(self, unit: Unit, day: datetime.date) -> models.QuerySet[Unit]:
-        """Active cells under ``unit`` with no thematic meeting held in ``day``'s quarter."""
+    def cells_missing_thematic(self, units: UnitQuerySet, day: datetime.date) -> UnitQuerySet:
+        """The active cells among ``units`` with no thematic meeting held in ``day``'s quarter."""
         start, end = Period.QUARTER.bounds(day)
         thematic = self.filter(
             cell=OuterRef("pk"), kind=MeetingKind.THEMATIC, date__gte=start, date__lte=end
         ).held()
-        return (
-            Unit.objects.subtree_of(unit)
-            .active()
-            .filter(level=Level.CELL)
-            .exclude(Exists(thematic))
-        )
+        return units.active().filter(level=Level.CELL).exclude(Exists(thematic))
 
     def plan_month(self, month: datetime.date, cells: Any = None) -> int:
         """Create the regular meetings of ``month`` from the cells' schedules; idempotent."""
