@@ -38,6 +38,7 @@ test: lint typecheck pytest
 bench: install
 	$(BIN)/python bench/import_units.py
 	$(BIN)/python bench/scoping.py
+	$(BIN)/python bench/national_reports.py
 
 messages: install
 	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --no-location --no-wrap

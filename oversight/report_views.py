@@ -71,11 +71,11 @@ def compliance_report(request: PortalRequest) -> HttpResponse:
                 f"{c.tally.logged}/{c.tally.required}" if (c := row.by_month.get(m)) else ""
                 for m in report.months
             ]
-            areas = ", ".join(u.name for u in row.areas)
+            areas = ", ".join(row.areas)
             total = row.total
             rows.append(
                 [
-                    row.member.get_full_name(),
+                    row.name,
                     areas,
                     *cells,
                     total.required,

@@ -94,13 +94,18 @@ class AttendancePolicy(models.Model):
         cls, positions: Iterable[Position], table: Iterable[AttendancePolicy] | None = None
     ) -> AttendancePolicy | None:
         """The policy of the highest of ``positions`` (a member answers at their top level)."""
-        policies = {
-            (p.level, p.role): p for p in (table if table is not None else cls.objects.all())
-        }
-        for position in sorted(positions, key=lambda p: p.unit.path.count("/")):
-            found = policies.get((position.unit.level, position.role)) or policies.get(
-                (position.unit.level, "")
-            )
+        held = [(p.unit.path, p.unit.level, p.role) for p in positions]
+        return cls.for_held(held, table if table is not None else cls.objects.all())
+
+    @staticmethod
+    def for_held(
+        held: Iterable[tuple[str, str, str]], table: Iterable[AttendancePolicy]
+    ) -> AttendancePolicy | None:
+        """The same choice from (unit path, unit level, role) triples, for reports over
+        thousands of members that read positions as plain rows."""
+        policies = {(p.level, p.role): p for p in table}
+        for _path, level, role in sorted(held, key=lambda h: h[0].count("/")):
+            found = policies.get((level, role)) or policies.get((level, ""))
             if found:
                 return found
         return None
