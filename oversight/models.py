@@ -69,6 +69,35 @@ def codes_in_path(path: str) -> list[str]:
     return [code for code in path.split(PATH_SEPARATOR) if code]
 
 
+class PathSegment(models.Func):
+    """The ``index``-th code (1-based) of a materialised path, in SQL: the unit at that depth.
+
+    PostgreSQL's ``split_part``; SQLite gets the same function registered on each connection
+    (``register_sqlite_functions``), so reports group by it on both.
+    """
+
+    function = "split_part"
+    output_field = models.CharField()
+
+    def __init__(self, path: Any, index: int) -> None:
+        super().__init__(path, Value(PATH_SEPARATOR), Value(index))
+
+
+def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Give SQLite the ``split_part`` that PostgreSQL has."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "split_part",
+            3,
+            lambda text, sep, index: (
+                (text or "").split(sep)[index - 1]
+                if text and 0 < index <= len(text.split(sep))
+                else ""
+            ),
+            deterministic=True,
+        )
+
+
 @dataclass(frozen=True)
 class Scope:
     """The subtrees a user may see: every unit whose path starts with one of ``root_paths``."""

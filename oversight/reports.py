@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from accounts.models import Position
 from assignments.models import Assignment
-from oversight.models import Level, Unit, codes_in_path
+from oversight.models import Level, PathSegment, Unit, codes_in_path
 from visits.models import (
     AttendancePolicy,
     Meeting,
@@ -159,13 +159,6 @@ def _groups(user: User, root: Unit | None) -> dict[str, Unit]:
     return {u.code: u for u in Unit.objects.visible_to(user).filter(parent=root)}
 
 
-def _group_of(root: Unit | None, unit: Unit | CellRef, groups: dict[str, Unit]) -> Unit | None:
-    """The unit just below ``root`` that holds ``unit`` (its district, for a province)."""
-    codes = codes_in_path(unit.path)
-    depth = len(codes_in_path(root.path)) if root is not None else 0
-    return groups.get(codes[depth]) if len(codes) > depth else None
-
-
 def compliance(
     user: User, root: Unit | None, first: datetime.date, last: datetime.date
 ) -> ComplianceReport:
@@ -218,7 +211,7 @@ def compliance(
     by_group: dict[int, Tally] = defaultdict(Tally)
     by_month: dict[datetime.date, Tally] = defaultdict(Tally)
     total = Tally()
-    depth = len(codes_in_path(root.path)) if root is not None else 0
+    depth = _depth(root)
     none = (0, 0, 0)
     for pk, member_id, full_name, username, starts, ends, path, area in assignments:
         row = rows.get(member_id)
@@ -274,13 +267,21 @@ def _periods(
     return sorted(seen.items())
 
 
+@dataclass(frozen=True)
+class UnitRef:
+    """Just enough of a unit to name it and link to it."""
+
+    code: str
+    name: str
+
+
 @dataclass
 class CoverageReport:
     root: Unit | None
     months: int
     since: datetime.date
-    communes: list[Unit]  # communes (and wards) with no overseer visit since ``since``
-    cells: list[Unit]  # cells with none either
+    communes: list[UnitRef]  # communes (and wards) with no overseer visit since ``since``
+    cells: list[UnitRef]  # cells with none either
     communes_total: int
     cells_total: int
     member_left: list[Assignment]  # open assignments whose member holds no position any more
@@ -293,80 +294,77 @@ class CoverageReport:
         return round(100 * visited / self.cells_total) if self.cells_total else 100
 
 
+def _depth(root: Unit | None) -> int:
+    return len(codes_in_path(root.path)) if root is not None else 0
+
+
 def coverage(
     user: User, root: Unit | None, months: int, today: datetime.date | None = None
 ) -> CoverageReport:
     """Where nobody went: communes and cells under ``root`` without an overseer visit in the last
-    ``months`` months, and areas left without a member. Five queries."""
+    ``months`` months (a visit to a cell counts for its commune), and areas left without a
+    member. Seven queries; the database does the counting."""
     today = today or timezone.localdate()
     since = add_months(today.replace(day=1), -(months - 1))
-    units = list(
-        _under(Unit.objects, user, root)
-        .active()
-        .filter(level__in=[Level.COMMUNE, Level.CELL])
-        .only("pk", "code", "name", "level", "path", "parent_id")
+    recent = Visit.objects.filter(date__gte=since, date__lte=today).exclude(
+        status=VisitStatus.DRAFT
     )
-    visited = set()
-    for unit_id, parent_id, level in (
-        _under(Visit.objects, user, root)
-        .filter(date__gte=since, date__lte=today)
-        .exclude(status=VisitStatus.DRAFT)
-        .values_list("unit_id", "unit__parent_id", "unit__level")
-        .distinct()
+    units = _under(Unit.objects, user, root).active()
+    unvisited_cells = units.filter(level=Level.CELL).exclude(
+        Exists(recent.filter(unit=OuterRef("pk")))
+    )
+    unvisited_communes = units.filter(level=Level.COMMUNE).exclude(
+        Exists(recent.filter(Q(unit=OuterRef("pk")) | Q(unit__parent=OuterRef("pk"))))
+    )
+    group_key = PathSegment("path", _depth(root) + 1)
+    cells_per_group = dict(
+        units.filter(level=Level.CELL)
+        .annotate(group=group_key)
+        .values_list("group")
+        .annotate(total=Count("pk"))
+        .order_by()
+    )
+    unvisited_per_group: dict[str, int] = defaultdict(int)
+    cells = []
+    for code, name, group in unvisited_cells.annotate(group=group_key).values_list(
+        "code", "name", "group"
     ):
-        visited.add(unit_id)
-        if level == Level.CELL and parent_id is not None:
-            visited.add(parent_id)  # a visit to a cell is a visit to its commune too
-    communes = [u for u in units if u.level == Level.COMMUNE]
-    cells = [u for u in units if u.level == Level.CELL]
+        cells.append(UnitRef(code, name))
+        unvisited_per_group[group] += 1
+    communes = [
+        UnitRef(code, name) for code, name in unvisited_communes.values_list("code", "name")
+    ]
     open_now = _under(Assignment.objects, user, root).open_on(today)
     holders = Position.objects.current(today).values("user_id")
     member_left = list(
         open_now.exclude(member__in=holders).select_related("member", "unit").order_by("unit__path")
     )
-    covered_units = open_now.values("unit_id")
     ended = (
         _under(Assignment.objects, user, root)
         .filter(end_date__lt=today)
-        .exclude(unit__in=covered_units)
+        .exclude(unit__in=open_now.values("unit_id"))
         .select_related("member", "unit")
         .order_by("unit__path", "-end_date")
     )
     without_successor = list({a.unit_id: a for a in reversed(list(ended))}.values())
     without_successor.sort(key=lambda a: a.unit.path)
     groups = _groups(user, root)
-    per_group: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for cell in cells:
-        group = _group_of(root, cell, groups)
-        if group is not None:
-            per_group[group.pk][1] += 1
-            per_group[group.pk][0] += cell.pk not in visited
     return CoverageReport(
         root=root,
         months=months,
         since=since,
-        communes=[u for u in communes if u.pk not in visited],
-        cells=[u for u in cells if u.pk not in visited],
-        communes_total=len(communes),
-        cells_total=len(cells),
+        communes=communes,
+        cells=cells,
+        communes_total=units.filter(level=Level.COMMUNE).count(),
+        cells_total=sum(cells_per_group.values()),
         member_left=member_left,
         without_successor=without_successor,
         by_group=[
-            (unit, per_group[unit.pk][0], per_group[unit.pk][1])
-            for unit in groups.values()
-            if unit.pk in per_group
+            (unit, unvisited_per_group[code], cells_per_group[code])
+            for code, unit in groups.items()
+            if code in cells_per_group
         ],
     )
-
-
-@dataclass(frozen=True)
-class CellRef:
-    """Just enough of a cell to name it and place it in the tree."""
-
-    pk: int
-    code: str
-    name: str
-    path: str
 
 
 @dataclass
@@ -376,7 +374,7 @@ class QualityReport:
     # (group, {month: {rating: count}}) from the visiting members' ratings
     distribution: list[tuple[Unit, dict[datetime.date, dict[str, int]]]]
     totals: dict[str, int]
-    poor_twice: list[tuple[CellRef, datetime.date, datetime.date]]  # cell, the two months
+    poor_twice: list[tuple[UnitRef, datetime.date, datetime.date]]  # cell, the two months
     diverging: list[Meeting]
     thematic_missing: list[tuple[datetime.date, int, list[Unit]]]  # quarter, count, first cells
 
@@ -387,8 +385,10 @@ THEMATIC_LIST_LIMIT = 50
 def quality(
     user: User, root: Unit | None, first: datetime.date, last: datetime.date
 ) -> QualityReport:
-    """How good the cell meetings were: ratings by unit and month, cells rated Kém twice in a
-    row, meetings whose own and visiting ratings differ, thematic meetings missing by quarter."""
+    """How good the cell meetings were: the visiting members' ratings by unit and month, cells
+    rated Kém twice in a row (by a visiting member or by themselves), meetings whose own and
+    visiting ratings differ, thematic meetings missing by quarter. The database counts; the
+    number of queries grows with the quarters asked for, never with the data."""
     months = months_between(first, last)
     range_end = add_months(months[-1], 1) - datetime.timedelta(days=1)
     groups = _groups(user, root)
@@ -397,51 +397,55 @@ def quality(
         .between(months[0], range_end)
         .filter(kind=MeetingKind.REGULAR)
     )
-    distribution: dict[int, dict[datetime.date, dict[str, int]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(int))
+    distribution: dict[str, dict[datetime.date, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(dict)
     )
     totals: dict[str, int] = defaultdict(int)
-    # One rating per meeting: the visiting member's where there is one, else the cell's own.
-    ratings: dict[int, tuple[CellRef, datetime.date, str]] = {}
-    rated = meetings.filter(Q(self_rating__gt="") | Q(visits__rating__gt="")).values_list(
-        "pk",
-        "cell_id",
-        "cell__code",
-        "cell__name",
-        "cell__path",
-        "month",
-        "self_rating",
-        "visits__rating",
+    rated = (
+        Visit.objects.visible_to(user)
+        .filter(meeting__in=meetings, rating__gt="")
+        .annotate(group=PathSegment("unit__path", _depth(root) + 1))
+        .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
+        .values_list("group", "year", "month", "rating")
+        .annotate(total=Count("pk"))
+        .order_by()
     )
-    cells: dict[int, CellRef] = {}
-    for pk, cell_id, code, name, path, month, own, visiting in rated:
-        cell = cells.setdefault(cell_id, CellRef(cell_id, code, name, path))
-        rating = visiting or own or (ratings[pk][2] if pk in ratings else "")
-        if rating:
-            ratings[pk] = (cell, month, rating)
-    for cell, month, rating in ratings.values():
-        group = _group_of(root, cell, groups)
-        if group is not None:
-            distribution[group.pk][month][rating] += 1
-        totals[rating] += 1
-    by_cell: dict[int, list[tuple[datetime.date, str]]] = defaultdict(list)
-    for cell, month, rating in ratings.values():
-        by_cell[cell.pk].append((month, rating))
-    poor_twice = []
-    for cell_id, history in by_cell.items():
-        history.sort()
-        for (month_a, rating_a), (month_b, rating_b) in pairwise(history):
-            if rating_a == rating_b == Rating.POOR and add_months(month_a, 1) == month_b:
-                poor_twice.append((cells[cell_id], month_a, month_b))
+    for group, year, month, rating, count in rated:
+        distribution[group][datetime.date(year, month, 1)][rating] = count
+        totals[rating] += count
+    poor = (
+        meetings.filter(Q(self_rating=Rating.POOR) | Q(visits__rating=Rating.POOR))
+        .annotate(year=ExtractYear("month"), month_number=ExtractMonth("month"))
+        .values_list("cell_id", "year", "month_number")
+        .distinct()
+    )
+    poor_months: dict[int, list[int]] = defaultdict(list)
+    for cell_id, year, month in poor:
+        poor_months[cell_id].append(year * 12 + month - 1)
+    twice: dict[int, int] = {}
+    for cell_id, keys in poor_months.items():
+        keys.sort()
+        for earlier, later in pairwise(keys):
+            if later == earlier + 1:
+                twice[cell_id] = earlier
                 break
+    names = dict(
+        (pk, UnitRef(code, name))
+        for pk, code, name in Unit.objects.filter(pk__in=list(twice)).values_list(
+            "pk", "code", "name"
+        )
+    )
+    poor_twice = sorted(
+        ((names[cell_id], _month_of(key), _month_of(key + 1)) for cell_id, key in twice.items()),
+        key=lambda item: item[0].code,
+    )
     diverging = list(
         meetings.with_diverging_ratings()
         .select_related("cell")
         .order_by("date")[:THEMATIC_LIST_LIMIT]
     )
     thematic_missing = []
-    quarter_starts = sorted({Period.QUARTER.bounds(m)[0] for m in months})
-    for quarter in quarter_starts:
+    for quarter in sorted({Period.QUARTER.bounds(m)[0] for m in months}):
         missing = Meeting.objects.cells_missing_thematic(_under(Unit.objects, user, root), quarter)
         listed = list(missing.order_by("path")[:THEMATIC_LIST_LIMIT])
         thematic_missing.append((quarter, missing.count(), listed))
@@ -449,12 +453,16 @@ def quality(
         root=root,
         months=months,
         distribution=[
-            (unit, {m: dict(r) for m, r in distribution[unit.pk].items()})
-            for unit in groups.values()
-            if unit.pk in distribution
+            (unit, {m: dict(r) for m, r in distribution[code].items()})
+            for code, unit in groups.items()
+            if code in distribution
         ],
         totals=dict(totals),
-        poor_twice=sorted(poor_twice, key=lambda item: item[0].path),
+        poor_twice=poor_twice,
         diverging=diverging,
         thematic_missing=thematic_missing,
     )
+
+
+def _month_of(key: int) -> datetime.date:
+    return datetime.date(key // 12, key % 12 + 1, 1)
