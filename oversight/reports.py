@@ -313,8 +313,11 @@ def coverage(
     unvisited_cells = units.filter(level=Level.CELL).exclude(
         Exists(recent.filter(unit=OuterRef("pk")))
     )
-    unvisited_communes = units.filter(level=Level.COMMUNE).exclude(
-        Exists(recent.filter(Q(unit=OuterRef("pk")) | Q(unit__parent=OuterRef("pk"))))
+    # Two NOT EXISTS rather than one with an OR: each can walk its own index.
+    unvisited_communes = (
+        units.filter(level=Level.COMMUNE)
+        .exclude(Exists(recent.filter(unit=OuterRef("pk"))))
+        .exclude(Exists(recent.filter(unit__parent=OuterRef("pk"))))
     )
     group_key = PathSegment("path", _depth(root) + 1)
     cells_per_group = dict(
@@ -401,9 +404,16 @@ def quality(
         lambda: defaultdict(dict)
     )
     totals: dict[str, int] = defaultdict(int)
+    # Visits to the range's regular meetings, found from the visits' own unit and date (the
+    # meeting's), so that a province reads its own rows through the path index.
+    meeting_visits = _under(Visit.objects, user, root).filter(
+        kind=VisitKind.MEETING,
+        meeting__kind=MeetingKind.REGULAR,
+        date__gte=months[0],
+        date__lte=range_end,
+    )
     rated = (
-        Visit.objects.visible_to(user)
-        .filter(meeting__in=meetings, rating__gt="")
+        meeting_visits.filter(rating__gt="")
         .annotate(group=PathSegment("unit__path", _depth(root) + 1))
         .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
         .values_list("group", "year", "month", "rating")
@@ -413,19 +423,19 @@ def quality(
     for group, year, month, rating, count in rated:
         distribution[group][datetime.date(year, month, 1)][rating] = count
         totals[rating] += count
-    poor = (
-        meetings.filter(Q(self_rating=Rating.POOR) | Q(visits__rating=Rating.POOR))
-        .annotate(year=ExtractYear("month"), month_number=ExtractMonth("month"))
-        .values_list("cell_id", "year", "month_number")
+    # Rated Kém by the cell itself or by a visiting member: two plain queries, no OR across a join.
+    poor_own = meetings.filter(self_rating=Rating.POOR).values_list("cell_id", "month")
+    poor_visited = (
+        meeting_visits.filter(rating=Rating.POOR)
+        .values_list("meeting__cell_id", "meeting__month")
         .distinct()
     )
-    poor_months: dict[int, list[int]] = defaultdict(list)
-    for cell_id, year, month in poor:
-        poor_months[cell_id].append(year * 12 + month - 1)
+    poor_months: dict[int, set[int]] = defaultdict(set)
+    for cell_id, month in [*poor_own, *poor_visited]:
+        poor_months[cell_id].add(_month_key(month))
     twice: dict[int, int] = {}
     for cell_id, keys in poor_months.items():
-        keys.sort()
-        for earlier, later in pairwise(keys):
+        for earlier, later in pairwise(sorted(keys)):
             if later == earlier + 1:
                 twice[cell_id] = earlier
                 break
