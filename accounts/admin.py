@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 
 from accounts.models import Position, User
+from accounts.resources import PositionImportResource
 from oversight.admin import ScopedAdminMixin
 
 
@@ -26,7 +28,9 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PositionAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [PositionImportResource]
+    rollback_on_validation_errors = True
     list_display = ["user", "role", "unit", "term", "start_date", "end_date"]
     list_filter = ["role", "term"]
     search_fields = ["user__full_name", "user__username", "unit__name", "unit__code"]

@@ -202,3 +202,8 @@ VISIT_ATTACHMENT_MAX_BYTES = env.int("VISIT_ATTACHMENT_MAX_BYTES", default=10 * 
 
 # Compliance: a month closes on this day of the following month; a visit accepted later is late.
 COMPLIANCE_CLOSING_DAY = env.int("COMPLIANCE_CLOSING_DAY", default=5)
+
+# Spreadsheet imports (people, assignments, meeting days): refused above these sizes.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True

@@ -1,0 +1,113 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import fields
+
+from accounts.models import Position
+from assignments.models import Assignment, AssignmentKind
+from oversight.models import Term
+from oversight.resources import ScopedImportResource
+from oversight.widgets import DayMonthYearWidget
+
+
+def kind_from(text: str) -> str | None:
+    """The assignment kind from its code or its Vietnamese name ("Phụ trách", "Theo dõi")."""
+    wanted = text.strip().lower()
+    for kind in AssignmentKind:
+        if wanted in (kind.value, str(kind.label).lower()):
+            return kind.value
+    return None
+
+
+class AssignmentImportResource(ScopedImportResource):
+    """Assignments: member (staff number, email or username), unit_code, kind, start_date,
+    end_date, note. A member already in charge of that unit has the row update the open
+    assignment; otherwise a new one is made, checked by the same rules as the pages."""
+
+    member = fields.Field(column_name="member")
+    unit_code = fields.Field(column_name="unit_code")
+    start_date = fields.Field(
+        attribute="start_date", column_name="start_date", widget=DayMonthYearWidget()
+    )
+    end_date = fields.Field(
+        attribute="end_date", column_name="end_date", widget=DayMonthYearWidget()
+    )
+
+    class Meta:
+        model = Assignment
+        fields = ("member", "unit_code", "kind", "start_date", "end_date", "note")
+        import_id_fields = ()
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        super().before_import(dataset, **kwargs)
+        self.people = self.people_by_key(str(v) for v in self._column(dataset, "member") if v)
+        self.holders = set(
+            Position.objects.visible_to(self.importer).current().values_list("user_id", flat=True)
+        )
+        self.open_assignments = {
+            (a.member_id, a.unit_id): a
+            for a in Assignment.objects.filter(
+                member__in=self.people.values(), unit__in=self.units.values(), end_date__isnull=True
+            )
+        }
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        errors: dict[str, str] = {}
+        key = str(row.get("member") or "").strip()
+        person = self.people.get(key)
+        if person is None:
+            errors["member"] = _("Không có người nào có mã, email hay tên đăng nhập “%(key)s”.") % {
+                "key": key
+            }
+        elif person.pk not in self.holders:
+            errors["member"] = _("“%(key)s” không giữ chức vụ nào trong phạm vi của bạn.") % {
+                "key": key
+            }
+        kind = kind_from(str(row.get("kind") or AssignmentKind.IN_CHARGE))
+        if kind is None:
+            errors["kind"] = _("Hình thức “%(value)s” không hợp lệ (Phụ trách / Theo dõi).") % {
+                "value": row.get("kind")
+            }
+        else:
+            row["kind"] = kind
+        if not row.get("start_date"):
+            row["start_date"] = timezone.localdate()
+        try:
+            self.unit_in_scope(row)
+        except ValidationError as error:
+            errors.update({k: v[0] for k, v in error.message_dict.items()})
+        if errors:
+            raise ValidationError(errors)
+
+    def get_instance(self, instance_loader: Any, row: Any) -> Assignment | None:
+        person = self.people[str(row["member"]).strip()]
+        unit = self.units[str(row["unit_code"]).strip()]
+        return self.open_assignments.get((person.pk, unit.pk))
+
+    def init_instance(self, row: Any = None) -> Assignment:
+        return Assignment(
+            member=self.people[str(row["member"]).strip()],
+            unit=self.units[str(row["unit_code"]).strip()],
+            assigned_by=self.importer,
+        )
+
+    def import_instance(self, instance: Assignment, row: Any, **kwargs: Any) -> None:
+        super().import_instance(instance, row, **kwargs)
+        if not instance.term_id and instance.start_date:
+            term = Term.objects.current(instance.start_date).first()
+            if term is None:
+                raise ValidationError({"start_date": _("Không có nhiệm kỳ nào chứa ngày bắt đầu.")})
+            instance.term = term
+
+    def dehydrate_member(self, assignment: Assignment) -> str:
+        member = assignment.member
+        return member.staff_number or member.email or member.username
+
+    def dehydrate_unit_code(self, assignment: Assignment) -> str:
+        return assignment.unit.code

@@ -1,0 +1,68 @@
+"""The common ground of every spreadsheet import (django-import-export), admin or staff page.
+
+Rows name units by official code and people by staff number, email or username, never by
+database id. Every row must lie inside the importing person's scope; one that does not, or
+names what does not exist, is refused with its reason, and the file is all or nothing.
+Lookups are loaded once per file, not once per row.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from import_export import resources
+
+from accounts.models import User
+from oversight.models import Unit
+
+
+class ScopedImportResource(resources.ModelResource):
+    """Base of the imports: the importer's scope, cached lookups and Vietnamese reasons."""
+
+    unit_column = "unit_code"
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        if len(dataset) > settings.IMPORT_MAX_ROWS:
+            raise ValidationError(
+                _("Tệp có %(rows)s dòng, tối đa %(limit)s dòng.")
+                % {"rows": len(dataset), "limit": settings.IMPORT_MAX_ROWS}
+            )
+        self.importer: User = kwargs["user"]
+        codes = {str(v).strip() for v in self._column(dataset, self.unit_column) if v}
+        self.units = {
+            unit.code: unit
+            for unit in Unit.objects.visible_to(self.importer).filter(code__in=codes)
+        }
+
+    @staticmethod
+    def _column(dataset: Any, name: str) -> list[Any]:
+        return list(dataset[name]) if name in (dataset.headers or []) else []
+
+    def unit_in_scope(self, row: Any) -> Unit:
+        code = str(row.get(self.unit_column) or "").strip()
+        unit = self.units.get(code)
+        if unit is None:
+            raise ValidationError(
+                {
+                    self.unit_column: _("Không có đơn vị mã “%(code)s” trong phạm vi của bạn.")
+                    % {"code": code}
+                }
+            )
+        return unit
+
+    @staticmethod
+    def people_by_key(keys: Iterable[str]) -> dict[str, User]:
+        """People found by any of their natural keys: staff number, email or username."""
+        wanted = {key.strip() for key in keys if key and key.strip()}
+        found: dict[str, User] = {}
+        people = User.objects.filter(
+            Q(staff_number__in=wanted) | Q(email__in=wanted) | Q(username__in=wanted)
+        )
+        for person in people:
+            for key in (person.staff_number, person.email, person.username):
+                if key in wanted:
+                    found[key] = person
+        return found
