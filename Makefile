@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/import_units.py
 	$(BIN)/python bench/scoping.py
 	$(BIN)/python bench/national_reports.py
+	$(BIN)/python bench/import_assignments.py
 
 messages: install
 	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --no-location --no-wrap

@@ -66,6 +66,7 @@ class PositionImportResource(ScopedImportResource):
         return None
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        super().before_import_row(row, **kwargs)
         errors: dict[str, str] = {}
         role = role_from(str(row.get("role") or ""))
         if role is None:

@@ -40,6 +40,7 @@ class AssignmentImportResource(ScopedImportResource):
         fields = ("member", "unit_code", "kind", "start_date", "end_date", "note")
         import_id_fields = ()
         clean_model_instances = True
+        skip_diff = True  # a row-by-row HTML diff costs more than the import itself
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
@@ -50,6 +51,7 @@ class AssignmentImportResource(ScopedImportResource):
         self.holders = set(
             Position.objects.visible_to(self.importer).current().values_list("user_id", flat=True)
         )
+        self.terms = list(Term.objects.all())
         self.open_assignments = {
             (a.member_id, a.unit_id): a
             for a in Assignment.objects.filter(
@@ -58,6 +60,7 @@ class AssignmentImportResource(ScopedImportResource):
         }
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        super().before_import_row(row, **kwargs)
         errors: dict[str, str] = {}
         key = str(row.get("member") or "").strip()
         person = self.people.get(key)
@@ -100,10 +103,32 @@ class AssignmentImportResource(ScopedImportResource):
     def import_instance(self, instance: Assignment, row: Any, **kwargs: Any) -> None:
         super().import_instance(instance, row, **kwargs)
         if not instance.term_id and instance.start_date:
-            term = Term.objects.current(instance.start_date).first()
+            term = next(
+                (t for t in self.terms if t.start_date <= instance.start_date <= t.end_date), None
+            )
             if term is None:
                 raise ValidationError({"start_date": _("Không có nhiệm kỳ nào chứa ngày bắt đầu.")})
             instance.term = term
+
+    def validate_instance(
+        self,
+        instance: Assignment,
+        import_validation_errors: Any = None,
+        validate_unique: bool = True,
+    ) -> None:
+        """The model's rules, less the per-row lookups of keys this file already resolved (member,
+        unit, term) and of the open-assignment constraint, which ``clean()`` checks as overlap."""
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(
+                exclude=["member", "unit", "term", "assigned_by"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def dehydrate_member(self, assignment: Assignment) -> str:
         member = assignment.member

@@ -37,6 +37,13 @@ class ScopedImportResource(resources.ModelResource):
             for unit in Unit.objects.visible_to(self.importer).filter(code__in=codes)
         }
 
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        # Empty spreadsheet cells arrive as None from XLSX and as "" from CSV: make them alike,
+        # so that a blank note is an empty text, not a NULL the database refuses.
+        for column, value in row.items():
+            if value is None:
+                row[column] = ""
+
     @staticmethod
     def _column(dataset: Any, name: str) -> list[Any]:
         return list(dataset[name]) if name in (dataset.headers or []) else []

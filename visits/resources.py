@@ -29,6 +29,7 @@ class MeetingScheduleResource(ScopedImportResource):
         report_skipped = True
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        super().before_import_row(row, **kwargs)
         unit = self.unit_in_scope(row)
         if unit.level != Level.CELL:
             raise ValidationError(
