@@ -42,7 +42,7 @@ bench: install
 	$(BIN)/python bench/import_assignments.py
 
 messages: install
-	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --no-location --no-wrap
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-location --no-wrap
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
