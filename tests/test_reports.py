@@ -289,3 +289,14 @@ def test_an_administrator_sees_the_whole_scope_grouped_by_province(client, peopl
     assert page.context["report"].root is None
     assert [unit.code for unit, _ in page.context["report"].by_group] == ["P01"]
     assert "toàn bộ phạm vi" in page.text
+
+
+def test_exports_hold_only_the_scope(client, people, oversight):
+    log(oversight.district_member, oversight.meeting_a)
+    client.force_login(people.district_b_office)
+    month = oversight.month.strftime("%Y-%m")
+    for name in ["visit-list", "report-compliance", "report-coverage", "report-quality"]:
+        response = client.get(reverse(name), {"format": "csv", "start": month, "end": month})
+        body = response.content.decode("utf-8-sig")
+        assert oversight.district_member.full_name not in body
+        assert "Nà Mô" not in body and "Thượng Lâm" not in body
