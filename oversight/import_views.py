@@ -22,7 +22,7 @@ from accounts.resources import PositionImportResource
 from assignments.resources import AssignmentImportResource
 from oversight.exports import download, table
 from oversight.http import PortalRequest
-from visits.resources import MeetingScheduleResource
+from visits.resources import CellResource, MeetingScheduleResource
 
 XLSX_MAGIC = b"PK\x03\x04"
 PENDING_DIR = settings.VAR_DIR / "imports"
@@ -49,6 +49,12 @@ KINDS = {
         "assignments.add_assignment",
         AssignmentImportResource,
         ["TQ-001", "C02200", "Phụ trách", "01/10/2025", "", ""],
+    ),
+    "cells": ImportKind(
+        gettext_lazy("Chi bộ và ngày sinh hoạt"),
+        "oversight.add_unit",
+        CellResource,
+        ["C02200-11", "Chi bộ thôn Nà Mô", "C02200", "10", "19:30", "Nhà văn hóa thôn"],
     ),
     "schedules": ImportKind(
         gettext_lazy("Lịch sinh hoạt chi bộ"),

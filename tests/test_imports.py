@@ -157,3 +157,20 @@ def test_assignments_import_in_the_admin_is_scoped(client, people, oversight):
     )
     assert [row.import_type for row in response.context["result"].rows] == ["invalid"]
     assert "C02" in response.text
+
+
+def test_cells_with_meeting_days(client, people, tree):
+    client.force_login(people.commune_a_staff)
+    text = "code,name,commune_code,day_of_month,time,place\n"
+    text += "C01-09,Chi bộ thôn Mới,C01,15,19:30,Nhà văn hóa\n"
+    response = preview(client, "cells", csv_file(text))
+    assert response.status_code == 200
+    from oversight.models import Unit
+
+    assert not Unit.objects.filter(code="C01-09").exists()
+    confirm(client, "cells", response)
+    cell = Unit.objects.get(code="C01-09")
+    assert (cell.path, cell.level) == ("P01/D01/C01/C01-09/", "cell")
+    assert MeetingSchedule.objects.get(cell=cell).day_of_month == 15
+    refused = preview(client, "cells", csv_file(text.replace(",C01,", ",C02,")))
+    assert refused.status_code == 400 and "C02" in reasons(refused)

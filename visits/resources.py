@@ -42,3 +42,48 @@ class MeetingScheduleResource(ScopedImportResource):
         do_set_schedule(
             self.importer, instance.cell, instance.day_of_month, instance.time, instance.place
         )
+
+
+class CellResource(ScopedImportResource):
+    """New or renamed cells with their meeting day: code, name, commune_code, day_of_month,
+    time, place. The commune must lie in the importer's scope; the cell's path follows it."""
+
+    unit_column = "commune_code"
+    day_of_month = fields.Field(column_name="day_of_month", widget=widgets.IntegerWidget())
+    time = fields.Field(column_name="time", widget=widgets.TimeWidget(format="%H:%M"))
+    place = fields.Field(column_name="place")
+
+    class Meta:
+        model = Unit
+        fields = ["code", "name", "commune_code", "day_of_month", "time", "place"]
+        import_id_fields = ["code"]
+        clean_model_instances = True
+        use_transactions = True
+        skip_diff = True
+
+    commune_code = fields.Field(column_name="commune_code")
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        super().before_import_row(row, **kwargs)
+        commune = self.unit_in_scope(row)
+        if commune.level != Level.COMMUNE:
+            raise ValidationError(
+                {"commune_code": _("“%(code)s” không phải xã.") % {"code": commune.code}}
+            )
+        existing = Unit.objects.filter(code=str(row.get("code") or "").strip()).first()
+        if existing is not None and not existing.path.startswith(commune.path):
+            raise ValidationError(
+                {"code": _("Mã “%(code)s” đã là một đơn vị khác.") % {"code": existing.code}}
+            )
+
+    def import_instance(self, instance: Unit, row: Any, **kwargs: Any) -> None:
+        super().import_instance(instance, row, **kwargs)
+        instance.parent = self.units[str(row["commune_code"]).strip()]
+        instance.level = Level.CELL
+        instance.division_type = instance.division_type or "chi bộ"
+
+    def after_save_instance(self, instance: Unit, row: Any, **kwargs: Any) -> None:
+        day = row.get("day_of_month")
+        if day not in ("", None):
+            time = widgets.TimeWidget(format="%H:%M").clean(row.get("time") or None)
+            do_set_schedule(self.importer, instance, int(day), time, str(row.get("place") or ""))
