@@ -137,8 +137,12 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+if env.str("EMAIL_URL", default=""):
+    EMAIL_CONFIG = env.email_url("EMAIL_URL")
+    vars().update(EMAIL_CONFIG)
+else:
+    # No mail server configured (make run, tests): emails land in the portal's own outbox.
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="visits.mail.OutboxBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cong-theo-doi@localhost")
 
 CACHES = {
@@ -207,3 +211,10 @@ COMPLIANCE_CLOSING_DAY = env.int("COMPLIANCE_CLOSING_DAY", default=5)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# Reminders: how far ahead, how long a claim lasts before another worker may re-send it.
+REMINDER_DAYS_BEFORE_MEETING = env.int("REMINDER_DAYS_BEFORE_MEETING", default=2)
+REMINDER_DAYS_BEFORE_CLOSING = env.int("REMINDER_DAYS_BEFORE_CLOSING", default=3)
+REMINDER_CLAIM_SECONDS = env.int("REMINDER_CLAIM_SECONDS", default=600)
+REMINDER_BATCH = env.int("REMINDER_BATCH", default=200)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

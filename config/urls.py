@@ -31,6 +31,7 @@ urlpatterns = [
     path("meetings/<int:pk>/", visit_views.meeting_detail, name="meeting-detail"),
     path("imports/<str:name>/", import_views.import_upload, name="import-upload"),
     path("imports/<str:name>/confirm/", import_views.import_confirm, name="import-confirm"),
+    path("unsubscribe/<str:token>/", visit_views.unsubscribe, name="unsubscribe"),
     path("tenant/", account_views.switch_tenant, name="switch-tenant"),
     path(
         "login/",

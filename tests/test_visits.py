@@ -10,13 +10,13 @@ from django.urls import reverse
 from tests.conftest import fresh
 from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory
 from visits.models import Meeting, MeetingSchedule, Rating, Visit, VisitKind, VisitStatus
+from visits.progress import member_progress
 from visits.services import (
     do_accept_visit,
     do_accept_visits,
     do_return_visit,
     do_save_visit,
     do_submit_visit,
-    member_progress,
 )
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

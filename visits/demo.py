@@ -136,6 +136,28 @@ def _meetings(province: Unit, today: datetime.date) -> int:
             thematic.append(
                 Meeting(cell=cell, kind=MeetingKind.THEMATIC, month=month, date=date, topic=topic)
             )
+    # A thematic meeting tomorrow in one cell of each member's area, so that the demo's
+    # reminders have something to announce whatever day it is loaded.
+    tomorrow = today + datetime.timedelta(days=1)
+    first_cells: dict[int, int] = {}
+    for member_id, cell_id in (
+        Assignment.objects.within(province)
+        .filter(unit__level=Level.CELL)
+        .order_by("member_id", "unit__code")
+        .values_list("member_id", "unit_id")
+    ):
+        first_cells.setdefault(member_id, cell_id)
+    for cell_id in sorted(set(first_cells.values())):
+        if (cell_id, tomorrow) not in thematic_done:
+            thematic.append(
+                Meeting(
+                    cell_id=cell_id,
+                    kind=MeetingKind.THEMATIC,
+                    month=tomorrow.replace(day=1),
+                    date=tomorrow,
+                    topic=THEMATIC_TOPICS[cell_id % len(THEMATIC_TOPICS)],
+                )
+            )
     bulk_create_with_history(thematic, Meeting, batch_size=1000)
     to_cancel = [
         meeting.pk

@@ -605,3 +605,104 @@ class Visit(models.Model):
         sheet = ScoreSheet.for_unit(self.unit)
         total, rating = sheet.evaluate(points)
         self.score_points, self.score_total, self.rating = dict(points), total, rating
+
+
+class ReminderKind(models.TextChoices):
+    UPCOMING_MEETING = "upcoming_meeting", _("Sắp đến buổi sinh hoạt chi bộ")
+    MONTH_CLOSING = "month_closing", _("Sắp khóa sổ tháng, chưa đủ định mức")
+    RETURNED_VISIT = "returned_visit", _("Ghi nhận bị trả lại")
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ gửi")
+    SENDING = "sending", _("Đang gửi")
+    SENT = "sent", _("Đã gửi")
+    FAILED = "failed", _("Gửi lỗi")
+
+
+class Reminder(models.Model):
+    """One reminder to one person about one thing: planned once, sent once.
+
+    ``subject`` names what it is about and the period (``meeting:42``, ``closing:2026-11``,
+    ``visit:7:returned:3``); the unique constraint makes planning idempotent.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhận"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    kind = models.CharField(_("loại"), max_length=32, choices=ReminderKind.choices)
+    subject = models.CharField(_("về việc"), max_length=100)
+    context = models.JSONField(_("nội dung"), default=dict, blank=True)
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=16,
+        choices=ReminderStatus.choices,
+        default=ReminderStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
+    claimed_at = models.DateTimeField(_("nhận gửi lúc"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nhắc việc")
+        verbose_name_plural = _("nhắc việc")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "subject"], name="reminder_once_per_subject"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "claimed_at"], name="reminder_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} ({self.subject})"
+
+    @property
+    def message_id(self) -> str:
+        """The email's Message-ID: the same for every attempt, so a re-send is recognisable."""
+        return f"<reminder-{self.pk}@oversight.portal>"
+
+
+class ReminderOptOut(models.Model):
+    """A person who asked not to receive one kind of reminder."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_opt_outs"
+    )
+    kind = models.CharField(_("loại"), max_length=32, choices=ReminderKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("từ chối nhắc việc")
+        verbose_name_plural = _("từ chối nhắc việc")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="opt_out_once_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()}"
+
+
+class OutboxMessage(models.Model):
+    """An email as the portal's own outbox keeps it (embedded mode and tests): readable by
+    the administrator in the portal, one per Message-ID."""
+
+    message_id = models.CharField(max_length=200, unique=True)
+    to = models.TextField(_("người nhận"))
+    subject = models.CharField(_("tiêu đề"), max_length=255)
+    body = models.TextField(_("nội dung"))
+    html = models.TextField(_("nội dung HTML"), blank=True)
+    created_at = models.DateTimeField(_("lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("thư trong hộp thư đi")
+        verbose_name_plural = _("hộp thư đi")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

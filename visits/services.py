@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,18 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assignments.models import Assignment
 from oversight.models import Unit
+from visits import reminders, tasks
 from visits.models import (
-    AttendancePolicy,
     Meeting,
     MeetingKind,
     MeetingSchedule,
     MeetingStatus,
-    Period,
     ScoreSheet,
     Visit,
-    VisitKind,
     VisitStatus,
     add_months,
 )
@@ -132,6 +128,10 @@ def do_return_visit(reviewer: User, visit: Visit, comment: str) -> Visit:
     visit.save(
         update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"]
     )
+    # The member hears at once, and once: the reminder row is written in this transaction and
+    # its sending queued only when the transaction commits.
+    reminders.store(reminders.plan_returned_visit(visit))
+    transaction.on_commit(tasks.dispatch_pending)
     return visit
 
 
@@ -144,60 +144,6 @@ def do_accept_visits(reviewer: User, visit_ids: Iterable[int]) -> int:
         do_accept_visit(reviewer, visit)
         accepted += 1
     return accepted
-
-
-@dataclass(frozen=True)
-class Progress:
-    """How a member stands in one assigned unit for the current period of their policy."""
-
-    assignment: Assignment
-    period_start: datetime.date
-    period_end: datetime.date
-    required: int
-    logged: int
-    accepted: int
-
-    @property
-    def missing(self) -> int:
-        return max(self.required - self.logged, 0)
-
-    @property
-    def done(self) -> bool:
-        return self.logged >= self.required
-
-
-def member_progress(
-    member: User, assignments: list[Assignment], on: datetime.date | None = None
-) -> list[Progress]:
-    """Required, logged and accepted cell meetings per assigned unit, per the attendance policy.
-
-    The period a visit counts in is its meeting's date. Costs two queries, whatever the number
-    of assignments: the policy table and the member's visits in the longest period.
-    """
-    on = on or timezone.localdate()
-    policy = AttendancePolicy.for_positions(member.current_positions())
-    if policy is None or not assignments:
-        return []
-    start, end = Period(policy.period).bounds(on)
-    visits = list(
-        Visit.objects.filter(member=member, kind=VisitKind.MEETING, date__gte=start, date__lte=end)
-        .logged()
-        .values_list("unit__path", "status")
-    )
-    progress = []
-    for assignment in assignments:
-        inside = [status for path, status in visits if path.startswith(assignment.unit.path)]
-        progress.append(
-            Progress(
-                assignment=assignment,
-                period_start=start,
-                period_end=end,
-                required=policy.required_meetings,
-                logged=len(inside),
-                accepted=sum(1 for status in inside if status == VisitStatus.ACCEPTED),
-            )
-        )
-    return progress
 
 
 @transaction.atomic

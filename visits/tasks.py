@@ -1,6 +1,9 @@
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from visits import reminders
 from visits.models import Meeting, add_months
 
 
@@ -11,3 +14,39 @@ def plan_meetings() -> int:
     return Meeting.objects.plan_month(this_month) + Meeting.objects.plan_month(
         add_months(this_month, 1)
     )
+
+
+@shared_task(acks_late=True)
+def plan_reminders() -> int:
+    """Beat's tick: plan what is due today (idempotent) and send whatever waits."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        for planner in reminders.PLANNERS.values():
+            reminders.store(planner(today))
+        transaction.on_commit(dispatch_pending)
+    return reminders.sendable().count()
+
+
+def dispatch_pending() -> None:
+    """Queue the waiting reminders in batches, each a task of its own."""
+    ids = list(reminders.sendable().order_by("pk").values_list("pk", flat=True))
+    batch = settings.REMINDER_BATCH
+    for start in range(0, len(ids), batch):
+        send_reminders.delay(ids[start : start + batch])
+
+
+@shared_task(bind=True, acks_late=True, max_retries=4)
+def send_reminders(self: Task, reminder_ids: list[int]) -> int:
+    """Send a batch; a failure is kept on the reminder and retried with backoff, then shown as
+    failed. Running this twice sends nothing twice: each reminder is claimed first."""
+    sent, failed = 0, []
+    final = self.request.retries >= (self.max_retries or 0)
+    for reminder_id in reminder_ids:
+        try:
+            sent += reminders.send(reminder_id)
+        except Exception as error:  # any backend error: keep it, retry the rest later
+            reminders.record_failure(reminder_id, error, final=final)
+            failed.append(reminder_id)
+    if failed and not final:
+        raise self.retry(args=(failed,), countdown=min(60 * 2**self.request.retries, 900))
+    return sent

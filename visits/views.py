@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Position
+from accounts.models import Position, User
 from assignments.models import Assignment
 from oversight.forms import attach_errors
 from oversight.http import PortalRequest, redirect_to_next
@@ -30,12 +31,16 @@ from visits.forms import (
 from visits.models import (
     Meeting,
     MeetingSchedule,
+    ReminderKind,
+    ReminderOptOut,
     ScoreSheet,
     Visit,
     VisitKind,
     VisitStatus,
     add_months,
 )
+from visits.progress import member_progress
+from visits.reminders import read_unsubscribe_token
 from visits.services import (
     do_accept_visit,
     do_accept_visits,
@@ -46,7 +51,6 @@ from visits.services import (
     do_score_meeting,
     do_set_schedule,
     do_submit_visit,
-    member_progress,
 )
 
 REVIEW_PAGE_SIZE = 50
@@ -348,3 +352,16 @@ def schedule_edit(request: PortalRequest, code: str) -> HttpResponse:
         return redirect("unit-detail", cell.code)
     status = 400 if request.method == "POST" else 200
     return render(request, "visits/schedule_form.html", {"cell": cell, "form": form}, status=status)
+
+
+def unsubscribe(request: PortalRequest, token: str) -> HttpResponse:
+    """The link in every reminder: stops that kind of reminder, no login needed, unforgeable."""
+    try:
+        user_id, kind = read_unsubscribe_token(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    if kind not in ReminderKind.values or not User.objects.filter(pk=user_id).exists():
+        raise Http404
+    ReminderOptOut.objects.get_or_create(user_id=user_id, kind=kind)
+    context = {"kind_label": ReminderKind(kind).label}
+    return render(request, "reminders/unsubscribed.html", context)

@@ -1,0 +1,310 @@
+"""Reminders: the right people, exactly once, through a real Celery worker, with a way to stop."""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+from django.core import signing
+from django.db import connection
+from django.urls import reverse
+
+from tests.conftest import fresh
+from tests.factories import AssignmentFactory, PositionFactory, UserFactory
+from visits import reminders
+from visits.models import (
+    Meeting,
+    OutboxMessage,
+    Reminder,
+    ReminderKind,
+    ReminderOptOut,
+    ReminderStatus,
+    Visit,
+    VisitKind,
+    add_months,
+)
+from visits.services import do_return_visit, do_save_visit
+
+TODAY = datetime.date.today()
+
+
+@pytest.fixture(autouse=True)
+def portal_outbox(settings):
+    """Django's test runner swaps in its memory backend; these tests read the portal's outbox."""
+    settings.EMAIL_BACKEND = "visits.mail.OutboxBackend"
+
+
+def upcoming_meeting(tree) -> Meeting:
+    day = TODAY + datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_MEETING)
+    return Meeting.objects.create(
+        cell=tree.cell_a, kind="thematic", date=day, time=datetime.time(19, 30), place="Nhà văn hóa"
+    )
+
+
+def recipients(planned) -> set[str]:
+    from accounts.models import User
+
+    return set(
+        User.objects.filter(pk__in=[p.recipient_id for p in planned]).values_list(
+            "username", flat=True
+        )
+    )
+
+
+def test_upcoming_meeting_goes_to_the_overseers_of_the_cell_only(oversight, tree, people):
+    meeting = upcoming_meeting(tree)
+    planned = reminders.plan_upcoming_meetings(TODAY)
+    # The district member is assigned the cell, the provincial member its commune.
+    assert recipients(planned) == {"d01.uv", "tinh.uv"}
+    assert {p.subject for p in planned} == {f"meeting:{meeting.pk}"}
+    leaver = fresh(oversight.province_member)
+    leaver.is_active = False
+    leaver.save()
+    assert recipients(reminders.plan_upcoming_meetings(TODAY)) == {"d01.uv"}
+    later = TODAY + datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_MEETING)
+    assert reminders.plan_upcoming_meetings(later) == []  # the meeting is no longer ahead
+
+
+def test_month_closing_reminds_only_those_short_of_their_policy(oversight, tree, settings):
+    settings.COMPLIANCE_CLOSING_DAY = 5
+    settings.REMINDER_DAYS_BEFORE_CLOSING = 3
+    second = add_months(TODAY.replace(day=1), 1).replace(day=2)
+    last_month = add_months(second, -1)
+    other = UserFactory(username="d01.uv2")
+    PositionFactory(user=other, unit=tree.district_a, role="executive_member")
+    AssignmentFactory(member=other, unit=tree.cell_a_2)
+    meeting = Meeting.objects.create(
+        cell=tree.cell_a_2, kind="thematic", date=last_month.replace(day=3)
+    )
+    if meeting.date <= TODAY:
+        do_save_visit(
+            fresh(other),
+            Visit(member=other, logged_by=other, kind=VisitKind.MEETING, meeting=meeting),
+            submit=True,
+        )
+        expected = {"d01.uv"}  # the one who logged is left alone
+    else:
+        expected = {"d01.uv", "d01.uv2"}
+    planned = reminders.plan_month_closing(second)
+    assert expected <= recipients(planned) and "d01.uv2" not in recipients(planned) - expected
+    assert all(p.subject == f"closing:{last_month:%Y-%m}" for p in planned)
+    assert reminders.plan_month_closing(second + datetime.timedelta(days=1)) == []
+
+
+def test_planning_twice_stores_once_and_opt_outs_are_left_out(oversight, tree):
+    upcoming_meeting(tree)
+    planned = reminders.plan_upcoming_meetings(TODAY)
+    reminders.store(planned)
+    reminders.store(planned)
+    assert Reminder.objects.count() == 2
+    ReminderOptOut.objects.create(
+        user=oversight.province_member, kind=ReminderKind.UPCOMING_MEETING
+    )
+    Reminder.objects.all().delete()
+    reminders.store(planned)
+    assert list(Reminder.objects.values_list("recipient__username", flat=True)) == ["d01.uv"]
+
+
+def test_sending_twice_delivers_once_and_the_email_says_what_to_do(oversight, tree):
+    meeting = upcoming_meeting(tree)
+    reminders.store(reminders.plan_upcoming_meetings(TODAY))
+    reminder = Reminder.objects.get(recipient=oversight.district_member)
+    assert reminders.send(reminder.pk) is True
+    assert reminders.send(reminder.pk) is False
+    [message] = OutboxMessage.objects.all()
+    assert message.to == oversight.district_member.email
+    assert "Chi bộ thôn Nà Mô" in message.subject
+    assert meeting.date.strftime("%d/%m/%Y") in message.body and "19:30" in message.body
+    assert f"/visits/new/?meeting={meeting.pk}" in message.body
+    assert "/unsubscribe/" in message.body and "/unsubscribe/" in message.html
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.SENT, 1)
+
+
+def test_a_stale_claim_is_sent_again_but_delivered_once(oversight, tree, settings):
+    upcoming_meeting(tree)
+    reminders.store(reminders.plan_upcoming_meetings(TODAY))
+    reminder = Reminder.objects.get(recipient=oversight.district_member)
+    # A worker claimed it, handed the email over, and died before marking it sent.
+    assert reminders.claim(reminder.pk)
+    reminders.render(Reminder.objects.get(pk=reminder.pk)).send()
+    assert not reminders.claim(reminder.pk)  # the claim is still fresh
+    Reminder.objects.filter(pk=reminder.pk).update(
+        claimed_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    )
+    assert reminders.send(reminder.pk)
+    assert OutboxMessage.objects.count() == 1
+    assert Reminder.objects.get(pk=reminder.pk).status == ReminderStatus.SENT
+
+
+def test_a_failed_send_keeps_its_error_and_ends_failed(oversight, tree, settings):
+    settings.EMAIL_BACKEND = "tests.test_reminders.BrokenBackend"
+    upcoming_meeting(tree)
+    reminders.store(reminders.plan_upcoming_meetings(TODAY))
+    reminder = Reminder.objects.first()
+    with pytest.raises(ConnectionRefusedError):
+        reminders.send(reminder.pk)
+    reminders.record_failure(reminder.pk, ConnectionRefusedError("smtp down"), final=False)
+    assert Reminder.objects.get(pk=reminder.pk).status == ReminderStatus.PENDING
+    reminders.record_failure(reminder.pk, ConnectionRefusedError("smtp down"), final=True)
+    failed = Reminder.objects.get(pk=reminder.pk)
+    assert failed.status == ReminderStatus.FAILED and "smtp down" in failed.last_error
+
+
+class BrokenBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("smtp down")
+
+
+def test_a_returned_visit_tells_its_member_with_the_comment(
+    people, oversight, django_capture_on_commit_callbacks
+):
+    visit = do_save_visit(
+        fresh(oversight.district_member),
+        Visit(
+            member=oversight.district_member,
+            logged_by=oversight.district_member,
+            kind=VisitKind.MEETING,
+            meeting=oversight.meeting_a,
+        ),
+        submit=True,
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        do_return_visit(fresh(people.commune_a_staff), visit, "Bổ sung số đảng viên dự")
+    assert len(callbacks) == 1  # the sending is queued only once the return is committed
+    reminder = Reminder.objects.get(kind=ReminderKind.RETURNED_VISIT)
+    assert reminder.recipient == oversight.district_member
+    reminders.send(reminder.pk)
+    message = OutboxMessage.objects.get()
+    assert "Bổ sung số đảng viên dự" in message.body
+    assert f"/visits/{visit.pk}/edit/" in message.body
+
+
+def test_unsubscribe_link_works_without_login_and_cannot_be_forged(client, oversight):
+    token = reminders.unsubscribe_token(oversight.district_member.pk, ReminderKind.UPCOMING_MEETING)
+    response = client.get(reverse("unsubscribe", args=[token]))
+    assert response.status_code == 200 and "không nhận thư" in response.text
+    assert ReminderOptOut.objects.filter(
+        user=oversight.district_member, kind="upcoming_meeting"
+    ).exists()
+    forged = signing.dumps(
+        {"user": oversight.province_member.pk, "kind": "upcoming_meeting"}, salt="other"
+    )
+    assert client.get(reverse("unsubscribe", args=[forged])).status_code == 404
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert client.get(reverse("unsubscribe", args=[tampered])).status_code == 404
+    assert not ReminderOptOut.objects.filter(user=oversight.province_member).exists()
+
+
+def test_send_reminders_command_dry_run_lists_and_sends_nothing(oversight, tree, capsys):
+    from django.core.management import call_command
+
+    upcoming_meeting(tree)
+    call_command("send_reminders", "--kind", "upcoming_meeting", "--dry-run")
+    out = capsys.readouterr().out
+    assert "d01.uv" in out and "tinh.uv" in out and "[dry-run] 2" in out
+    assert not Reminder.objects.exists()
+
+
+# -- a real Celery worker --------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_worker(transactional_db, require_services):
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    if require_services:
+        assert app.conf.broker_url.startswith("redis://")
+    with start_worker(
+        app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=20
+    ):
+        yield app
+
+
+def wait_for(condition, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_beat_tick_through_a_real_worker_sends_each_once(celery_worker, oversight, tree):
+    from visits.tasks import plan_reminders, send_reminders
+
+    upcoming_meeting(tree)
+    plan_reminders.delay()
+    assert wait_for(lambda: OutboxMessage.objects.count() == 2)
+    ids = list(Reminder.objects.values_list("pk", flat=True))
+    plan_reminders.delay()  # a second beat tick
+    send_reminders.delay(ids)  # and a retried batch
+    time.sleep(2)
+    assert OutboxMessage.objects.count() == 2
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_killed_mid_batch_leaves_nothing_lost_or_doubled(
+    require_services, oversight, tree, settings
+):
+    if connection.vendor != "postgresql":
+        assert not require_services
+        pytest.skip("a worker in another process needs the PostgreSQL test database")
+    from visits.tasks import dispatch_pending, send_reminders
+
+    people = [UserFactory(username=f"kill{n}") for n in range(40)]
+    for person in people:
+        Reminder.objects.create(
+            recipient=person,
+            kind="upcoming_meeting",
+            subject="meeting:kill",
+            context={"cell": "X", "date": "01/01/2026"},
+        )
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "EMAIL_BACKEND": "tests.support.SlowOutboxBackend",
+        "REMINDER_CLAIM_SECONDS": "1",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "--loglevel=WARNING",
+    ]
+    worker = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, start_new_session=True)
+    try:
+        send_reminders.delay(list(Reminder.objects.values_list("pk", flat=True)))
+        assert wait_for(lambda: OutboxMessage.objects.count() >= 5)
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        delivered = OutboxMessage.objects.count()
+        assert delivered < 40
+        worker = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, start_new_session=True)
+        settings.REMINDER_CLAIM_SECONDS = 1
+        time.sleep(1.5)
+        dispatch_pending()  # the next beat tick's sweep
+        assert wait_for(lambda: OutboxMessage.objects.count() == 40, seconds=60)
+        time.sleep(1)
+        assert OutboxMessage.objects.count() == 40
+        assert OutboxMessage.objects.values("message_id").distinct().count() == 40
+        assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()

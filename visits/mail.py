@@ -1,0 +1,43 @@
+"""The portal's own outbox: an email backend that keeps messages in the database."""
+
+import uuid
+from collections.abc import Sequence
+
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import EmailMessage, EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+
+from visits.models import OutboxMessage
+
+
+class OutboxBackend(BaseEmailBackend):
+    """Writes each message to ``OutboxMessage``. A message whose Message-ID is already there is
+    counted as sent and not written again: a reminder re-sent after a crash lands once."""
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        sent = 0
+        for message in email_messages:
+            message_id = message.extra_headers.get("Message-ID") or f"<{uuid.uuid4()}@outbox>"
+            html = ""
+            if isinstance(message, EmailMultiAlternatives):
+                html = next(
+                    (
+                        str(content)
+                        for content, mimetype in message.alternatives
+                        if mimetype == "text/html"
+                    ),
+                    "",
+                )
+            try:
+                with transaction.atomic():
+                    OutboxMessage.objects.create(
+                        message_id=message_id,
+                        to=", ".join(message.to),
+                        subject=str(message.subject),
+                        body=str(message.body),
+                        html=html,
+                    )
+            except IntegrityError:
+                pass  # delivered before this attempt
+            sent += 1
+        return sent

@@ -1,0 +1,250 @@
+"""Reminders: who must hear what, and sending each exactly once.
+
+A reminder is a row (recipient, kind, subject) under a unique constraint, so planning with
+``ignore_conflicts`` is idempotent: two beat processes or a retried task plan each reminder
+once. Sending claims a row with a compare-and-swap UPDATE (pending, or a claim whose lease ran
+out, becomes "sending"), hands the email to the backend, then marks it sent. A worker killed
+between claim and mark leaves a stale claim that the next sweep re-sends; the email's
+Message-ID comes from the reminder, and the portal's outbox keeps one message per Message-ID,
+so a re-send after a crash is not delivered twice there.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.models import User
+from assignments.models import Assignment
+from oversight.models import codes_in_path
+from visits.models import (
+    Meeting,
+    MeetingStatus,
+    Reminder,
+    ReminderKind,
+    ReminderOptOut,
+    ReminderStatus,
+    Visit,
+    add_months,
+)
+from visits.progress import member_progress
+
+UNSUBSCRIBE_SALT = "visits.reminders.unsubscribe"
+
+
+@dataclass(frozen=True)
+class Planned:
+    recipient_id: int
+    kind: str
+    subject: str
+    context: dict[str, object]
+
+
+def unsubscribe_token(user_id: int, kind: str) -> str:
+    """A signed token that stops one kind of reminder for one person; it cannot be forged."""
+    return signing.dumps({"user": user_id, "kind": kind}, salt=UNSUBSCRIBE_SALT)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str]:
+    """The (person, kind) a token was made for; ``signing.BadSignature`` if it was altered."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    return int(data["user"]), str(data["kind"])
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    codes = codes_in_path(path)
+    return ["".join(f"{code}/" for code in codes[: i + 1]) for i in range(len(codes))]
+
+
+def plan_upcoming_meetings(today: datetime.date) -> list[Planned]:
+    """Overseers of cells meeting within the next ``REMINDER_DAYS_BEFORE_MEETING`` days: a window
+    rather than one day, so a day the beat was down is caught up on the next, once."""
+    day = today + datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_MEETING)
+    meetings = list(
+        Meeting.objects.filter(date__gt=today, date__lte=day)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .select_related("cell", "cell__parent")
+    )
+    overseers: dict[str, set[int]] = defaultdict(set)
+    for member_id, path in (
+        Assignment.objects.open_on(day)
+        .filter(member__is_active=True)
+        .values_list("member_id", "unit__path")
+    ):
+        overseers[path].add(member_id)
+    planned = []
+    for meeting in meetings:
+        members = set().union(
+            *(overseers.get(p, set()) for p in _ancestor_paths(meeting.cell.path))
+        )
+        for member_id in members:
+            planned.append(
+                Planned(
+                    member_id,
+                    ReminderKind.UPCOMING_MEETING,
+                    f"meeting:{meeting.pk}",
+                    {
+                        "cell": meeting.cell.name,
+                        "commune": meeting.cell.parent.name if meeting.cell.parent else "",
+                        "date": meeting.date.strftime("%d/%m/%Y"),
+                        "time": meeting.time.strftime("%H:%M") if meeting.time else "",
+                        "place": meeting.place,
+                        "path": f"{reverse('visit-create')}?meeting={meeting.pk}",
+                    },
+                )
+            )
+    return planned
+
+
+def plan_month_closing(today: datetime.date) -> list[Planned]:
+    """Members still short of their policy for last month, ``REMINDER_DAYS_BEFORE_CLOSING``
+    days before that month closes (the closing day of this month)."""
+    closing = today.replace(day=settings.COMPLIANCE_CLOSING_DAY)
+    if today != closing - datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_CLOSING):
+        return []
+    period_day = add_months(today.replace(day=1), -1)
+    assignments: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in (
+        Assignment.objects.open_on(period_day)
+        .filter(member__is_active=True)
+        .select_related("member", "unit")
+    ):
+        assignments[assignment.member_id].append(assignment)
+    planned = []
+    for member_assignments in assignments.values():
+        member = member_assignments[0].member
+        short = [p for p in member_progress(member, member_assignments, period_day) if p.missing]
+        # A quarterly policy is judged at its quarter's end only.
+        short = [p for p in short if p.period_end.month == period_day.month]
+        if short:
+            planned.append(
+                Planned(
+                    member.pk,
+                    ReminderKind.MONTH_CLOSING,
+                    f"closing:{period_day:%Y-%m}",
+                    {
+                        "closing": closing.strftime("%d/%m/%Y"),
+                        "areas": [
+                            f"{p.assignment.unit.name}: {p.logged}/{p.required}" for p in short
+                        ],
+                        "path": reverse("my-work"),
+                    },
+                )
+            )
+    return planned
+
+
+def plan_returned_visit(visit: Visit) -> list[Planned]:
+    """The member whose visit was sent back, with the reviewer's comment."""
+    return [
+        Planned(
+            visit.member_id,
+            ReminderKind.RETURNED_VISIT,
+            f"visit:{visit.pk}:returned:{visit.history.count()}",
+            {
+                "unit": visit.unit.name,
+                "date": visit.date.strftime("%d/%m/%Y"),
+                "comment": visit.review_comment,
+                "path": reverse("visit-edit", args=[visit.pk]),
+            },
+        )
+    ]
+
+
+PLANNERS = {
+    ReminderKind.UPCOMING_MEETING: plan_upcoming_meetings,
+    ReminderKind.MONTH_CLOSING: plan_month_closing,
+}
+
+
+def store(planned: list[Planned]) -> list[int]:
+    """Insert the planned reminders that are new (people who opted out are left out); the ids of
+    every pending or stale one for these subjects come back, ready to send."""
+    opted_out = set(ReminderOptOut.objects.values_list("user_id", "kind"))
+    rows = [
+        Reminder(recipient_id=p.recipient_id, kind=p.kind, subject=p.subject, context=p.context)
+        for p in planned
+        if (p.recipient_id, p.kind) not in opted_out
+    ]
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return list(sendable().values_list("pk", flat=True))
+
+
+def sendable() -> QuerySet[Reminder]:
+    """Reminders waiting to go: pending, or claimed by a worker whose lease has run out."""
+    stale = timezone.now() - datetime.timedelta(seconds=settings.REMINDER_CLAIM_SECONDS)
+    return Reminder.objects.filter(
+        Q(status=ReminderStatus.PENDING) | Q(status=ReminderStatus.SENDING, claimed_at__lt=stale)
+    )
+
+
+def claim(reminder_id: int) -> bool:
+    """Take one reminder for sending, atomically; False if someone else has it or it went."""
+    now = timezone.now()
+    return bool(
+        sendable()
+        .filter(pk=reminder_id)
+        .update(status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+
+
+def render(reminder: Reminder) -> EmailMultiAlternatives:
+    """The email, in Vietnamese, text and HTML, with the page to act on and a way to stop."""
+    recipient: User = reminder.recipient
+    token = unsubscribe_token(recipient.pk, reminder.kind)
+    context = {
+        **reminder.context,
+        "reminder": reminder,
+        "name": recipient.get_full_name(),
+        "action_url": settings.SITE_URL + str(reminder.context.get("path", "/")),
+        "unsubscribe_url": settings.SITE_URL + reverse("unsubscribe", args=[token]),
+    }
+    with translation.override("vi"):
+        subject = render_to_string(f"reminders/{reminder.kind}_subject.txt", context).strip()
+        text = render_to_string(f"reminders/{reminder.kind}.txt", context)
+        html = render_to_string(f"reminders/{reminder.kind}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[recipient.email],
+        headers={
+            "Message-ID": reminder.message_id,
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send(reminder_id: int) -> bool:
+    """Claim, send and mark one reminder; True when this call sent it."""
+    if not claim(reminder_id):
+        return False
+    reminder = Reminder.objects.select_related("recipient").get(pk=reminder_id)
+    if not reminder.recipient.email or not reminder.recipient.is_active:
+        Reminder.objects.filter(pk=reminder_id).update(
+            status=ReminderStatus.FAILED, last_error="no email address or inactive"
+        )
+        return False
+    render(reminder).send()
+    Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING).update(
+        status=ReminderStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def record_failure(reminder_id: int, error: Exception, final: bool) -> None:
+    """Keep the error; a reminder that ran out of retries is shown as failed, never dropped."""
+    Reminder.objects.filter(pk=reminder_id).update(
+        status=ReminderStatus.FAILED if final else ReminderStatus.PENDING,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+    )
