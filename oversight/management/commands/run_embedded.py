@@ -6,6 +6,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from visits.tasks import plan_meetings, plan_reminders
+
 STOP_TIMEOUT_SECONDS = 15
 
 
@@ -28,6 +30,10 @@ class Command(BaseCommand):
             subprocess.Popen([*celery, "worker", "--loglevel=INFO", "--concurrency=2"]),
             subprocess.Popen([*celery, "beat", "--loglevel=INFO"]),
         ]
+        # Beat's first tick comes one interval after it starts; do today's planning now, so
+        # the demo's meetings and reminders are there at once (the tasks are idempotent).
+        plan_meetings.delay()
+        plan_reminders.delay()
         try:
             call_command("runserver", options["addrport"], use_reloader=False)
         finally:
