@@ -17,6 +17,7 @@ urlpatterns = [
     path("units/<str:code>/schedule/", visit_views.schedule_edit, name="unit-schedule"),
     path("assignments/<int:pk>/end/", assignment_views.end_assignment, name="assignment-end"),
     path("my/", visit_views.my_work, name="my-work"),
+    path("my/reminders/", visit_views.reminder_settings, name="reminder-settings"),
     path("reports/compliance/", report_views.compliance_report, name="report-compliance"),
     path("reports/coverage/", report_views.coverage_report, name="report-coverage"),
     path("reports/quality/", report_views.quality_report, name="report-quality"),

@@ -308,3 +308,62 @@ def test_a_worker_killed_mid_batch_leaves_nothing_lost_or_doubled(
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
+
+
+def test_escalation_reaches_the_office_of_the_members_unit_and_cannot_be_stopped(
+    client, people, oversight, tree, settings
+):
+    settings.COMPLIANCE_CLOSING_DAY = 5
+    day_after_closing = add_months(TODAY.replace(day=1), 1).replace(day=6)
+    office = PositionFactory(
+        user=UserFactory(username="d01.vp"), unit=tree.district_a, role="office_staff"
+    ).user
+    ReminderOptOut.objects.create(user=office, kind=ReminderKind.ESCALATION)
+    planned = reminders.plan_escalations(day_after_closing)
+    # d01.uv (district level, monthly) is short: his unit's office hears, no other office.
+    assert recipients(planned) == {"d01.vp"}
+    [item] = planned
+    assert any(oversight.district_member.full_name in line for line in item.context["members"])
+    reminders.store(planned)
+    reminder = Reminder.objects.get(kind=ReminderKind.ESCALATION)  # the opt-out did not apply
+    reminders.send(reminder.pk)
+    message = OutboxMessage.objects.get()
+    assert "không thể tắt" in message.body and "/unsubscribe/" not in message.body
+    token = reminders.unsubscribe_token(office.pk, ReminderKind.ESCALATION)
+    assert "không thể tắt" in client.get(reverse("unsubscribe", args=[token])).text
+    assert reminders.plan_escalations(day_after_closing + datetime.timedelta(days=1)) == []
+
+
+def test_weekly_digest_on_mondays_for_office_staff(people, oversight, tree):
+    monday = TODAY - datetime.timedelta(days=TODAY.weekday())
+    do_save_visit(
+        fresh(oversight.district_member),
+        Visit(
+            member=oversight.district_member,
+            logged_by=oversight.district_member,
+            kind=VisitKind.MEETING,
+            meeting=oversight.meeting_a,
+        ),
+        submit=True,
+    )
+    planned = {p.recipient_id: p for p in reminders.plan_weekly_digest(monday)}
+    assert set(planned) == {
+        people.province_office.pk,
+        people.district_b_office.pk,
+        people.commune_a_staff.pk,
+    }
+    assert planned[people.commune_a_staff.pk].context["waiting"] == 1
+    assert planned[people.district_b_office.pk].context["waiting"] == 0
+    assert reminders.plan_weekly_digest(monday + datetime.timedelta(days=1)) == []
+
+
+def test_people_choose_their_reminders_in_the_portal(client, oversight):
+    client.force_login(oversight.district_member)
+    page = client.get(reverse("reminder-settings"))
+    kinds = [kind for kind, _label, on in page.context["rows"]]
+    assert "escalation" not in kinds and all(on for _k, _l, on in page.context["rows"])
+    client.post(reverse("reminder-settings"), {"kind": ["returned_visit"]})
+    stopped = set(
+        ReminderOptOut.objects.filter(user=oversight.district_member).values_list("kind", flat=True)
+    )
+    assert stopped == {"upcoming_meeting", "month_closing", "weekly_digest"}

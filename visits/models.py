@@ -610,7 +610,14 @@ class Visit(models.Model):
 class ReminderKind(models.TextChoices):
     UPCOMING_MEETING = "upcoming_meeting", _("Sắp đến buổi sinh hoạt chi bộ")
     MONTH_CLOSING = "month_closing", _("Sắp khóa sổ tháng, chưa đủ định mức")
+    ESCALATION = "escalation", _("Đã khóa sổ: cấp ủy viên chưa đủ định mức")
     RETURNED_VISIT = "returned_visit", _("Ghi nhận bị trả lại")
+    WEEKLY_DIGEST = "weekly_digest", _("Tổng hợp hằng tuần cho văn phòng")
+
+    @classmethod
+    def mandatory(cls) -> list[str]:
+        """Kinds a person cannot stop: office staff must hear about members left short."""
+        return [cls.ESCALATION]
 
 
 class ReminderStatus(models.TextChoices):

@@ -23,7 +23,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import User
+from accounts.models import Position, User
+from accounts.roles import Role
 from assignments.models import Assignment
 from oversight.models import codes_in_path
 from visits.models import (
@@ -34,6 +35,7 @@ from visits.models import (
     ReminderOptOut,
     ReminderStatus,
     Visit,
+    VisitStatus,
     add_months,
 )
 from visits.progress import member_progress
@@ -112,34 +114,102 @@ def plan_month_closing(today: datetime.date) -> list[Planned]:
     if today != closing - datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_CLOSING):
         return []
     period_day = add_months(today.replace(day=1), -1)
+    return [
+        Planned(
+            member.pk,
+            ReminderKind.MONTH_CLOSING,
+            f"closing:{period_day:%Y-%m}",
+            {"closing": closing.strftime("%d/%m/%Y"), "areas": areas, "path": reverse("my-work")},
+        )
+        for member, areas in _short_members(period_day).values()
+    ]
+
+
+def _short_members(period_day: datetime.date) -> dict[int, tuple[User, list[str]]]:
+    """Members short of their policy for the period ending with ``period_day``'s month."""
     assignments: dict[int, list[Assignment]] = defaultdict(list)
-    for assignment in (
-        Assignment.objects.open_on(period_day)
-        .filter(member__is_active=True)
-        .select_related("member", "unit")
-    ):
+    in_force = Assignment.objects.open_on(period_day).filter(member__is_active=True)
+    for assignment in in_force.select_related("member", "unit"):
         assignments[assignment.member_id].append(assignment)
-    planned = []
+    short_members = {}
     for member_assignments in assignments.values():
         member = member_assignments[0].member
-        short = [p for p in member_progress(member, member_assignments, period_day) if p.missing]
-        # A quarterly policy is judged at its quarter's end only.
-        short = [p for p in short if p.period_end.month == period_day.month]
+        short = [
+            p
+            for p in member_progress(member, member_assignments, period_day)
+            if p.missing and p.period_end.month == period_day.month  # quarters end in their month
+        ]
         if short:
-            planned.append(
-                Planned(
-                    member.pk,
-                    ReminderKind.MONTH_CLOSING,
-                    f"closing:{period_day:%Y-%m}",
-                    {
-                        "closing": closing.strftime("%d/%m/%Y"),
-                        "areas": [
-                            f"{p.assignment.unit.name}: {p.logged}/{p.required}" for p in short
-                        ],
-                        "path": reverse("my-work"),
-                    },
-                )
+            areas = [f"{p.assignment.unit.name}: {p.logged}/{p.required}" for p in short]
+            short_members[member.pk] = (member, areas)
+    return short_members
+
+
+def plan_escalations(today: datetime.date) -> list[Planned]:
+    """The day after a month closed: the office staff of each member's unit hear who is still
+    short (the member's unit: where their highest position is)."""
+    if today != today.replace(day=settings.COMPLIANCE_CLOSING_DAY) + datetime.timedelta(days=1):
+        return []
+    period_day = add_months(today.replace(day=1), -1)
+    short = _short_members(period_day)
+    if not short:
+        return []
+    home: dict[int, str] = {}
+    for user_id, path in (
+        Position.objects.current(today).filter(user__in=list(short)).order_by("unit__path")
+        .values_list("user_id", "unit__path")
+    ):  # fmt: skip
+        home.setdefault(user_id, path)
+    offices: dict[str, list[int]] = defaultdict(list)
+    for user_id, path in (
+        Position.objects.current(today).filter(role=Role.OFFICE_STAFF, user__is_active=True)
+        .values_list("user_id", "unit__path")
+    ):  # fmt: skip
+        offices[path].append(user_id)
+    by_office: dict[int, list[str]] = defaultdict(list)
+    for member_id, (member, areas) in short.items():
+        for staff_id in offices.get(home.get(member_id, ""), []):
+            by_office[staff_id].append(f"{member.get_full_name()} — {'; '.join(areas)}")
+    return [
+        Planned(
+            staff_id,
+            ReminderKind.ESCALATION,
+            f"escalation:{period_day:%Y-%m}",
+            {
+                "month": f"{period_day:%m/%Y}",
+                "members": lines,
+                "path": reverse("report-compliance"),
+            },
+        )
+        for staff_id, lines in by_office.items()
+    ]
+
+
+def plan_weekly_digest(today: datetime.date) -> list[Planned]:
+    """Mondays: each office's subtree this month, and what waits for its review."""
+    if today.weekday() != 0:
+        return []
+    month = today.replace(day=1)
+    planned = []
+    staff = User.objects.filter(
+        is_active=True, positions__in=Position.objects.current(today).filter(role=Role.OFFICE_STAFF)
+    ).distinct()
+    for person in staff:
+        visits = Visit.objects.visible_to(person).filter(date__gte=month, date__lte=today)
+        planned.append(
+            Planned(
+                person.pk,
+                ReminderKind.WEEKLY_DIGEST,
+                f"digest:{today:%G-W%V}",
+                {
+                    "week": f"{today:%d/%m/%Y}",
+                    "waiting": Visit.objects.awaiting_review_by(person).count(),
+                    "logged": visits.logged().count(),
+                    "accepted": visits.filter(status=VisitStatus.ACCEPTED).count(),
+                    "path": reverse("review-queue"),
+                },
             )
+        )
     return planned
 
 
@@ -163,13 +233,19 @@ def plan_returned_visit(visit: Visit) -> list[Planned]:
 PLANNERS = {
     ReminderKind.UPCOMING_MEETING: plan_upcoming_meetings,
     ReminderKind.MONTH_CLOSING: plan_month_closing,
+    ReminderKind.ESCALATION: plan_escalations,
+    ReminderKind.WEEKLY_DIGEST: plan_weekly_digest,
 }
 
 
 def store(planned: list[Planned]) -> list[int]:
     """Insert the planned reminders that are new (people who opted out are left out); the ids of
     every pending or stale one for these subjects come back, ready to send."""
-    opted_out = set(ReminderOptOut.objects.values_list("user_id", "kind"))
+    opted_out = set(
+        ReminderOptOut.objects.exclude(kind__in=ReminderKind.mandatory()).values_list(
+            "user_id", "kind"
+        )
+    )
     rows = [
         Reminder(recipient_id=p.recipient_id, kind=p.kind, subject=p.subject, context=p.context)
         for p in planned
@@ -207,19 +283,17 @@ def render(reminder: Reminder) -> EmailMultiAlternatives:
         "name": recipient.get_full_name(),
         "action_url": settings.SITE_URL + str(reminder.context.get("path", "/")),
         "unsubscribe_url": settings.SITE_URL + reverse("unsubscribe", args=[token]),
+        "mandatory": reminder.kind in ReminderKind.mandatory(),
     }
     with translation.override("vi"):
         subject = render_to_string(f"reminders/{reminder.kind}_subject.txt", context).strip()
         text = render_to_string(f"reminders/{reminder.kind}.txt", context)
         html = render_to_string(f"reminders/{reminder.kind}.html", context)
+    headers = {"Message-ID": reminder.message_id}
+    if not context["mandatory"]:
+        headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
     message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=[recipient.email],
-        headers={
-            "Message-ID": reminder.message_id,
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-        },
+        subject=subject, body=text, to=[recipient.email], headers=headers
     )
     message.attach_alternative(html, "text/html")
     return message

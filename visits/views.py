@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -362,6 +362,30 @@ def unsubscribe(request: PortalRequest, token: str) -> HttpResponse:
         raise Http404 from None
     if kind not in ReminderKind.values or not User.objects.filter(pk=user_id).exists():
         raise Http404
-    ReminderOptOut.objects.get_or_create(user_id=user_id, kind=kind)
-    context = {"kind_label": ReminderKind(kind).label}
+    mandatory = kind in ReminderKind.mandatory()
+    if not mandatory:
+        ReminderOptOut.objects.get_or_create(user_id=user_id, kind=kind)
+    context = {"kind_label": ReminderKind(kind).label, "mandatory": mandatory}
     return render(request, "reminders/unsubscribed.html", context)
+
+
+@login_required
+def reminder_settings(request: PortalRequest) -> HttpResponse:
+    """Which reminders the person receives; escalations to office staff cannot be stopped."""
+    optional = [k for k in ReminderKind if k not in ReminderKind.mandatory()]
+    if request.method == "POST":
+        wanted = set(request.POST.getlist("kind"))
+        with transaction.atomic():
+            ReminderOptOut.objects.filter(user=request.user).delete()
+            ReminderOptOut.objects.bulk_create(
+                ReminderOptOut(user=request.user, kind=kind)
+                for kind in optional
+                if kind not in wanted
+            )
+        messages.success(request, _("Đã lưu."))
+        return redirect("reminder-settings")
+    stopped = set(request.user.reminder_opt_outs.values_list("kind", flat=True))
+    rows = [(kind, kind.label, kind not in stopped) for kind in optional]
+    return render(
+        request, "reminders/settings.html", {"rows": rows, "mandatory": ReminderKind.mandatory()}
+    )
