@@ -1,0 +1,64 @@
+"""Benchmark: month-closing reminders for the national data set (~8,000 members).
+
+Run after bench/national_reports.py. Inside one transaction that is rolled back at the end, the
+attendance policy is raised so that every member falls short, the month-closing reminders are
+planned for the reminder day, and every one is sent (claim, render text and HTML, hand to the
+portal's outbox, mark sent) in this one process, as one worker would. Prints the time of each
+step, the queries per reminder and the peak memory.
+"""
+
+import datetime
+import resource
+import time
+
+from _setup import machine, setup
+
+
+def main() -> None:
+    setup()
+    from django.conf import settings
+    from django.db import connection, reset_queries, transaction
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
+
+    from accounts.models import User
+    from visits import reminders
+    from visits.models import AttendancePolicy, OutboxMessage, Reminder, add_months
+
+    settings.EMAIL_BACKEND = "visits.mail.OutboxBackend"
+    today = datetime.date.today()
+    closing = add_months(today.replace(day=1), 1).replace(day=settings.COMPLIANCE_CLOSING_DAY)
+    reminder_day = closing - datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_CLOSING)
+    print(f"machine: {machine()}; PostgreSQL; reminder day {reminder_day:%d/%m/%Y}")
+    with transaction.atomic():
+        AttendancePolicy.objects.update(period="month", required_meetings=31)
+        User.objects.filter(username__startswith="bench.").update(
+            email=Concat(F("username"), Value("@example.vn"))
+        )
+        started = time.perf_counter()
+        planned = reminders.plan_month_closing(reminder_day)
+        reminders.store(planned)
+        planned_at = time.perf_counter()
+        ids = list(reminders.sendable().values_list("pk", flat=True))
+        settings.DEBUG = True
+        reset_queries()
+        for reminder_id in ids[:200]:
+            reminders.send(reminder_id)
+        per_reminder = len(connection.queries) / max(len(ids[:200]), 1)
+        settings.DEBUG = False
+        for reminder_id in ids[200:]:
+            reminders.send(reminder_id)
+        finished = time.perf_counter()
+        sent = Reminder.objects.filter(status="sent").count()
+        assert OutboxMessage.objects.count() >= sent
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"planned {len(planned):,} reminders in {planned_at - started:.1f} s")
+        print(f"sent {sent:,} in {finished - planned_at:.1f} s "
+              f"({1000 * (finished - planned_at) / max(sent, 1):.1f} ms each, "
+              f"{per_reminder:.1f} queries each); total {finished - started:.1f} s; "
+              f"peak RSS {peak:.0f} MiB")  # fmt: skip
+        transaction.set_rollback(True)
+
+
+if __name__ == "__main__":
+    main()
