@@ -7,17 +7,8 @@ from import_export import fields
 from accounts.models import Position, User
 from accounts.roles import Role
 from oversight.models import Term
-from oversight.resources import ScopedImportResource
+from oversight.resources import ScopedImportResource, choice_from
 from oversight.widgets import DayMonthYearWidget
-
-
-def role_from(text: str) -> str | None:
-    """The role from its code or its Vietnamese name ("Bí thư", "Cán bộ Văn phòng cấp ủy")."""
-    wanted = text.strip().lower()
-    for role in Role:
-        if wanted in (role.value, str(role.label).lower()):
-            return role.value
-    return None
 
 
 class PositionImportResource(ScopedImportResource):
@@ -68,7 +59,7 @@ class PositionImportResource(ScopedImportResource):
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         super().before_import_row(row, **kwargs)
         errors: dict[str, str] = {}
-        role = role_from(str(row.get("role") or ""))
+        role = choice_from(Role, str(row.get("role") or ""))
         if role is None:
             errors["role"] = _("Vai trò “%(value)s” không hợp lệ.") % {"value": row.get("role")}
         else:

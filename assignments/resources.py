@@ -8,17 +8,8 @@ from import_export import fields
 from accounts.models import Position
 from assignments.models import Assignment, AssignmentKind
 from oversight.models import Term
-from oversight.resources import ScopedImportResource
+from oversight.resources import ScopedImportResource, choice_from
 from oversight.widgets import DayMonthYearWidget
-
-
-def kind_from(text: str) -> str | None:
-    """The assignment kind from its code or its Vietnamese name ("Phụ trách", "Theo dõi")."""
-    wanted = text.strip().lower()
-    for kind in AssignmentKind:
-        if wanted in (kind.value, str(kind.label).lower()):
-            return kind.value
-    return None
 
 
 class AssignmentImportResource(ScopedImportResource):
@@ -72,7 +63,7 @@ class AssignmentImportResource(ScopedImportResource):
             errors["member"] = _("“%(key)s” không giữ chức vụ nào trong phạm vi của bạn.") % {
                 "key": key
             }
-        kind = kind_from(str(row.get("kind") or AssignmentKind.IN_CHARGE))
+        kind = choice_from(AssignmentKind, str(row.get("kind") or AssignmentKind.IN_CHARGE))
         if kind is None:
             errors["kind"] = _("Hình thức “%(value)s” không hợp lệ (Phụ trách / Theo dõi).") % {
                 "value": row.get("kind")

@@ -11,12 +11,21 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, TextChoices
 from django.utils.translation import gettext as _
 from import_export import resources
 
 from accounts.models import User
 from oversight.models import Unit
+
+
+def choice_from(choices: type[TextChoices], text: str) -> str | None:
+    """The value of a choice written either as its code or as its Vietnamese name."""
+    wanted = text.strip().lower()
+    for choice in choices:
+        if wanted in (choice.value, str(choice.label).lower()):
+            return str(choice.value)
+    return None
 
 
 class ScopedImportResource(resources.ModelResource):
