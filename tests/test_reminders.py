@@ -367,3 +367,21 @@ def test_people_choose_their_reminders_in_the_portal(client, oversight):
         ReminderOptOut.objects.filter(user=oversight.district_member).values_list("kind", flat=True)
     )
     assert stopped == {"upcoming_meeting", "month_closing", "weekly_digest"}
+
+
+def test_month_ends_and_year_ends(settings, oversight, tree):
+    settings.COMPLIANCE_CLOSING_DAY = 5
+    settings.REMINDER_DAYS_BEFORE_CLOSING = 3
+    # December closes on 5 January: the reminder goes on 2 January, about December.
+    january_second = datetime.date(TODAY.year + 1, 1, 2)
+    planned = reminders.plan_month_closing(january_second)
+    assert planned and {p.subject for p in planned} == {f"closing:{TODAY.year}-12"}
+    assert planned[0].context["closing"] == f"05/01/{TODAY.year + 1}"
+    assert reminders.plan_escalations(datetime.date(TODAY.year + 1, 1, 6))
+    # A meeting on the last day of a month is announced from the days before it, across the turn.
+    last_day = add_months(TODAY.replace(day=1), 1) - datetime.timedelta(days=1)
+    meeting = Meeting.objects.create(cell=tree.cell_a, kind="thematic", date=last_day)
+    day_before = last_day - datetime.timedelta(days=1)
+    assert f"meeting:{meeting.pk}" in {
+        p.subject for p in reminders.plan_upcoming_meetings(day_before)
+    }
