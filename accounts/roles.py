@@ -28,6 +28,7 @@ _READ = [
     "visits.view_meeting",
     "visits.view_meetingschedule",
     "visits.view_visit",
+    "assignments.view_breakthroughtask",
 ]
 _MEMBER = [*_READ, "visits.add_visit", "visits.change_visit"]
 _ASSIGNER = [*_MEMBER, "assignments.add_assignment", "assignments.change_assignment"]
@@ -51,6 +52,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.change_meeting",
         "visits.add_meetingschedule",
         "visits.change_meetingschedule",
+        "assignments.add_breakthroughtask",
+        "assignments.change_breakthroughtask",
+        "assignments.evaluate_task",
     ],
 }
 

@@ -7,6 +7,7 @@ from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -120,3 +121,165 @@ class Assignment(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+class TaskKind(models.TextChoices):
+    REGISTERED = "registered", _("Cán bộ đăng ký")
+    COMMISSIONED = "commissioned", _("Ban Thường vụ đặt hàng")
+
+
+class TaskStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Đề xuất")
+    APPROVED = "approved", _("Đã phê duyệt")
+    IN_PROGRESS = "in_progress", _("Đang thực hiện")
+    EXTENDED = "extended", _("Được gia hạn")
+    DONE = "done", _("Hoàn thành")
+    NOT_DONE = "not_done", _("Không hoàn thành")
+
+    @classmethod
+    def closed(cls) -> list[str]:
+        return [cls.DONE, cls.NOT_DONE]
+
+
+class TaskResult(models.TextChoices):
+    COMPLETED = "completed", _("Hoàn thành")
+    COMPLETED_LATE = "completed_late", _("Hoàn thành chậm")
+    NOT_COMPLETED = "not_completed", _("Không hoàn thành")
+
+
+class BreakthroughTaskQuerySet(ScopedQuerySet):
+    """Scoped by the unit of the cadre responsible: a district sees its own cadres' tasks."""
+
+    unit_path_lookup = "owner_unit__path"
+    owner_lookup = "cadre"
+
+    def open(self) -> Self:
+        return self.exclude(status__in=TaskStatus.closed())
+
+    def overdue(self, on: datetime.date | None = None) -> Self:
+        return self.open().filter(deadline__lt=on or timezone.localdate())
+
+
+class BreakthroughTask(models.Model):
+    """A breakthrough task ("việc đột phá") or a commissioned one ("đặt hàng"), judged by result."""
+
+    title = models.CharField(_("tên nhiệm vụ"), max_length=255)
+    description = models.TextField(_("nội dung"), blank=True)
+    kind = models.CharField(_("loại"), max_length=16, choices=TaskKind.choices)
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cán bộ chịu trách nhiệm"),
+        on_delete=models.PROTECT,
+        related_name="breakthrough_tasks",
+    )
+    owner_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("đơn vị của cán bộ"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Nơi cán bộ giữ chức vụ; quyết định ai được xem nhiệm vụ."),
+    )
+    units = models.ManyToManyField(
+        Unit, verbose_name=_("địa bàn liên quan"), blank=True, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    deadline = models.DateField(_("hạn hoàn thành"))
+    expected_result = models.TextField(_("sản phẩm cần đạt"))
+    target = models.CharField(_("chỉ tiêu đo được"), max_length=255, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.PROPOSED
+    )
+    decision_number = models.CharField(_("số quyết định"), max_length=64, blank=True)
+    decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
+    result = models.CharField(_("kết quả"), max_length=16, choices=TaskResult.choices, blank=True)
+    evaluation = models.TextField(_("nhận xét đánh giá"), blank=True)
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BreakthroughTaskQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("nhiệm vụ đột phá")
+        verbose_name_plural = _("nhiệm vụ đột phá")
+        ordering = ["year", "deadline", "pk"]
+        permissions = [("evaluate_task", _("Phê duyệt, gia hạn, đánh giá nhiệm vụ đột phá"))]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in TaskStatus.closed()
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_closed and self.deadline < timezone.localdate()
+
+    @property
+    def latest_percent(self) -> int:
+        reports = list(self.progress_reports.all())
+        return max((r.percent for r in reports), default=0)
+
+
+class TaskProgress(models.Model):
+    """A progress report by the cadre: how far, what was done, the evidence."""
+
+    task = models.ForeignKey(
+        BreakthroughTask, on_delete=models.CASCADE, related_name="progress_reports"
+    )
+    date = models.DateField(_("ngày"))
+    percent = models.PositiveSmallIntegerField(
+        _("tiến độ (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    narrative = models.TextField(_("kết quả đạt được"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("báo cáo tiến độ")
+        verbose_name_plural = _("báo cáo tiến độ")
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task}: {self.percent}%"
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ quyết định")
+    APPROVED = "approved", _("Đồng ý")
+    REFUSED = "refused", _("Không đồng ý")
+
+
+class ExtensionRequest(models.Model):
+    task = models.ForeignKey(BreakthroughTask, on_delete=models.CASCADE, related_name="extensions")
+    new_deadline = models.DateField(_("hạn mới đề nghị"))
+    reason = models.TextField(_("lý do"))
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=16,
+        choices=ExtensionStatus.choices,
+        default=ExtensionStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(_("ý kiến"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("đề nghị gia hạn")
+        verbose_name_plural = _("đề nghị gia hạn")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task}: {self.new_deadline:%d/%m/%Y}"

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Position
-from assignments.models import Assignment, AssignmentKind
+from assignments.models import (
+    Assignment,
+    AssignmentKind,
+    BreakthroughTask,
+    ExtensionRequest,
+    ExtensionStatus,
+    TaskKind,
+    TaskProgress,
+    TaskResult,
+    TaskStatus,
+)
 from oversight.models import Term, Unit
 
 if TYPE_CHECKING:
@@ -96,3 +108,159 @@ def do_reassign(
     for assignment in previous.exclude(member=new_member):
         do_end_assignment(assigner, assignment, on - datetime.timedelta(days=1))
     return do_assign(assigner, new_member, unit, term=term, kind=kind, start_date=on)
+
+
+def _task_in_scope(actor: User, task: BreakthroughTask) -> BreakthroughTask:
+    """The task re-read through the gate and locked; hidden and missing look the same."""
+    try:
+        return BreakthroughTask.objects.visible_to(actor).select_for_update().get(pk=task.pk)
+    except BreakthroughTask.DoesNotExist:
+        raise PermissionDenied(_("Không tìm thấy nhiệm vụ trong phạm vi của bạn.")) from None
+
+
+def _check_office(actor: User) -> None:
+    if not actor.has_perm("assignments.evaluate_task"):
+        raise PermissionDenied(_("Chỉ văn phòng cấp ủy được quyết định việc này."))
+
+
+def _check_open(task: BreakthroughTask) -> None:
+    if task.is_closed:
+        raise ValidationError(_("Nhiệm vụ đã được đánh giá, không thay đổi được nữa."))
+
+
+@transaction.atomic
+def do_approve_task(
+    office: User, task: BreakthroughTask, decision_number: str, decision_date: datetime.date
+) -> BreakthroughTask:
+    """The Standing Committee's decision approves a proposed task."""
+    _check_office(office)
+    task = _task_in_scope(office, task)
+    if task.status != TaskStatus.PROPOSED:
+        raise ValidationError(_("Chỉ phê duyệt được nhiệm vụ đang đề xuất."))
+    if not decision_number.strip():
+        raise ValidationError({"decision_number": _("Hãy ghi số quyết định.")})
+    task.status, task.decision_number, task.decision_date = (
+        TaskStatus.APPROVED,
+        decision_number.strip(),
+        decision_date,
+    )
+    task.save(update_fields=["status", "decision_number", "decision_date"])
+    return task
+
+
+@transaction.atomic
+def do_report_progress(
+    cadre: User, task: BreakthroughTask, percent: int, narrative: str
+) -> TaskProgress:
+    """The cadre reports how far the task has come; a task under way moves to in progress."""
+    task = _task_in_scope(cadre, task)
+    if task.cadre_id != cadre.pk:
+        raise PermissionDenied(_("Chỉ cán bộ chịu trách nhiệm báo cáo tiến độ."))
+    _check_open(task)
+    if task.status == TaskStatus.PROPOSED:
+        raise ValidationError(_("Nhiệm vụ chưa được phê duyệt."))
+    report = TaskProgress(
+        task=task,
+        date=timezone.localdate(),
+        percent=percent,
+        narrative=narrative.strip(),
+        reported_by=cadre,
+    )
+    report.full_clean()
+    report.save()
+    if task.status == TaskStatus.APPROVED:
+        task.status = TaskStatus.IN_PROGRESS
+        task.save(update_fields=["status"])
+    return report
+
+
+@transaction.atomic
+def do_request_extension(
+    cadre: User, task: BreakthroughTask, new_deadline: datetime.date, reason: str
+) -> ExtensionRequest:
+    """The cadre asks for more time, with a reason; the office decides."""
+    task = _task_in_scope(cadre, task)
+    if task.cadre_id != cadre.pk:
+        raise PermissionDenied(_("Chỉ cán bộ chịu trách nhiệm đề nghị gia hạn."))
+    _check_open(task)
+    if new_deadline <= task.deadline:
+        raise ValidationError({"new_deadline": _("Hạn mới phải sau hạn hiện tại.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Hãy ghi lý do gia hạn.")})
+    if task.extensions.filter(status=ExtensionStatus.PENDING).exists():
+        raise ValidationError(_("Đã có một đề nghị gia hạn đang chờ quyết định."))
+    return ExtensionRequest.objects.create(
+        task=task, new_deadline=new_deadline, reason=reason.strip(), requested_by=cadre
+    )
+
+
+@transaction.atomic
+def do_decide_extension(
+    office: User, request: ExtensionRequest, approve: bool, comment: str = ""
+) -> ExtensionRequest:
+    """Only the office grants or refuses an extension; granting moves the deadline."""
+    _check_office(office)
+    task = _task_in_scope(office, request.task)
+    _check_open(task)
+    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != ExtensionStatus.PENDING:
+        raise ValidationError(_("Đề nghị này đã được quyết định."))
+    request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+    request.decided_by, request.decided_at, request.decision_comment = (
+        office,
+        timezone.now(),
+        comment,
+    )
+    request.save()
+    if approve:
+        task.deadline, task.status = request.new_deadline, TaskStatus.EXTENDED
+        task.save(update_fields=["deadline", "status"])
+    return request
+
+
+@transaction.atomic
+def do_evaluate_task(
+    office: User, task: BreakthroughTask, result: str, comment: str
+) -> BreakthroughTask:
+    """The year-end evaluation: completed, completed late or not completed. Then it is locked."""
+    _check_office(office)
+    task = _task_in_scope(office, task)
+    _check_open(task)
+    if result not in TaskResult.values:
+        raise ValidationError({"result": _("Hãy chọn kết quả.")})
+    task.result, task.evaluation = result, comment.strip()
+    task.status = TaskStatus.NOT_DONE if result == TaskResult.NOT_COMPLETED else TaskStatus.DONE
+    task.evaluated_by, task.evaluated_at = office, timezone.now()
+    task.save(update_fields=["result", "evaluation", "status", "evaluated_by", "evaluated_at"])
+    return task
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    year: int
+    total: int
+    commissioned: int
+    completed: int
+    completed_late: int
+    not_completed: int
+    commissioned_completed: int
+    open: int
+    overdue: int
+
+
+def year_summary(user: User, year: int) -> YearSummary:
+    """The article's figures for a year: how many tasks, how many commissioned, how many done."""
+    tasks = BreakthroughTask.objects.visible_to(user).filter(year=year)
+    today = timezone.localdate()
+    done = [TaskResult.COMPLETED, TaskResult.COMPLETED_LATE]
+    counts = tasks.aggregate(
+        total=Count("pk"),
+        commissioned=Count("pk", filter=Q(kind=TaskKind.COMMISSIONED)),
+        completed=Count("pk", filter=Q(result=TaskResult.COMPLETED)),
+        completed_late=Count("pk", filter=Q(result=TaskResult.COMPLETED_LATE)),
+        not_completed=Count("pk", filter=Q(result=TaskResult.NOT_COMPLETED)),
+        commissioned_completed=Count("pk", filter=Q(kind=TaskKind.COMMISSIONED, result__in=done)),
+        open=Count("pk", filter=~Q(status__in=TaskStatus.closed())),
+        overdue=Count("pk", filter=~Q(status__in=TaskStatus.closed()) & Q(deadline__lt=today)),
+    )
+    return YearSummary(year=year, **counts)
