@@ -1,14 +1,30 @@
+import datetime
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assignments.forms import AssignForm
-from assignments.models import Assignment
-from assignments.services import do_assign, do_end_assignment, do_reassign
+from assignments.models import Assignment, BreakthroughTask, TaskKind, TaskResult, TaskStatus
+from assignments.services import (
+    do_approve_task,
+    do_assign,
+    do_decide_extension,
+    do_end_assignment,
+    do_evaluate_task,
+    do_reassign,
+    do_report_progress,
+    do_request_extension,
+    year_summary,
+)
+from oversight.exports import download, table
 from oversight.forms import attach_errors
 from oversight.http import PortalRequest
 from oversight.models import Unit
@@ -55,3 +71,115 @@ def end_assignment(request: PortalRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("unit-detail", assignment.unit.code)
+
+
+TASKS_PER_PAGE = 50
+
+
+@login_required
+def task_board(request: PortalRequest) -> HttpResponse:
+    """The board of breakthrough tasks in scope, by year, with the year's figures."""
+    today = timezone.localdate()
+    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else today.year
+    tasks = (
+        BreakthroughTask.objects.visible_to(request.user)
+        .filter(year=year)
+        .select_related("cadre", "owner_unit")
+        .prefetch_related("progress_reports")
+    )
+    mine = request.resolver_match is not None and request.resolver_match.url_name == "my-tasks"
+    if mine:
+        tasks = tasks.filter(cadre=request.user)
+    kind, status = request.GET.get("kind", ""), request.GET.get("status", "")
+    if kind in TaskKind.values:
+        tasks = tasks.filter(kind=kind)
+    if status == "overdue":
+        tasks = tasks.overdue(today)
+    elif status in TaskStatus.values:
+        tasks = tasks.filter(status=status)
+    if request.GET.get("format") == "xlsx":
+        rows = [
+            [t.title, t.get_kind_display(), t.cadre.get_full_name(), t.owner_unit.name, t.deadline,
+             t.get_status_display(), t.latest_percent, t.get_result_display(), t.expected_result]
+            for t in tasks
+        ]  # fmt: skip
+        headers = [_("Nhiệm vụ"), _("Loại"), _("Cán bộ"), _("Đơn vị"), _("Hạn"), _("Trạng thái"),
+                   _("Tiến độ (%)"), _("Kết quả"), _("Sản phẩm cần đạt")]  # fmt: skip
+        return download(table(headers, rows, title=str(year)), "xlsx", f"nhiem-vu-dot-pha-{year}")
+    context = {
+        "mine": mine,
+        "year": year,
+        "years": range(today.year + 1, today.year - 8, -1),
+        "summary": year_summary(request.user, year),
+        "page": Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page")),
+        "filters": {"kind": kind, "status": status},
+        "kinds": TaskKind,
+        "statuses": TaskStatus,
+        "today": today,
+        "query": request.GET.urlencode(),
+        "page_query": "&" + urlencode({"year": year, "kind": kind, "status": status}),
+    }
+    return render(request, "assignments/task_board.html", context)
+
+
+@login_required
+def task_detail(request: PortalRequest, pk: int) -> HttpResponse:
+    """A task's page: its timeline, and the actions its cadre or the office may take."""
+    task = get_object_or_404(
+        BreakthroughTask.objects.visible_to(request.user).select_related("cadre", "owner_unit"),
+        pk=pk,
+    )
+    action = request.POST.get("action", "")
+    if request.method == "POST":
+        try:
+            _act_on_task(request, task, action)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Đã lưu."))
+        return redirect("task-detail", task.pk)
+    context = {
+        "task": task,
+        "reports": task.progress_reports.select_related("reported_by"),
+        "extensions": task.extensions.select_related("requested_by", "decided_by"),
+        "is_cadre": task.cadre_id == request.user.pk,
+        "is_office": request.user.has_perm("assignments.evaluate_task"),
+        "results": TaskResult,
+    }
+    return render(request, "assignments/task_detail.html", context)
+
+
+def _act_on_task(request: PortalRequest, task: BreakthroughTask, action: str) -> None:
+    data = request.POST
+    if action == "progress":
+        percent = data.get("percent", "")
+        if not percent.isdigit():
+            raise ValidationError(_("Tiến độ là một số từ 0 đến 100."))
+        do_report_progress(request.user, task, int(percent), data.get("narrative", ""))
+    elif action == "extension":
+        do_request_extension(
+            request.user, task, _date(data.get("new_deadline", "")), data.get("reason", "")
+        )
+    elif action == "approve":
+        do_approve_task(
+            request.user,
+            task,
+            data.get("decision_number", ""),
+            _date(data.get("decision_date", "")),
+        )
+    elif action in ("grant", "refuse"):
+        extension = get_object_or_404(task.extensions, pk=data.get("extension"))
+        do_decide_extension(request.user, extension, action == "grant", data.get("comment", ""))
+    elif action == "evaluate":
+        do_evaluate_task(request.user, task, data.get("result", ""), data.get("comment", ""))
+    else:
+        raise ValidationError(_("Thao tác không hợp lệ."))
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        raise ValidationError(
+            _("Ngày “%(value)s” không đúng dạng dd/mm/yyyy.") % {"value": text}
+        ) from None

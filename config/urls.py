@@ -32,6 +32,9 @@ urlpatterns = [
     path("meetings/<int:pk>/", visit_views.meeting_detail, name="meeting-detail"),
     path("imports/<str:name>/", import_views.import_upload, name="import-upload"),
     path("imports/<str:name>/confirm/", import_views.import_confirm, name="import-confirm"),
+    path("tasks/", assignment_views.task_board, name="task-board"),
+    path("tasks/mine/", assignment_views.task_board, name="my-tasks"),
+    path("tasks/<int:pk>/", assignment_views.task_detail, name="task-detail"),
     path("unsubscribe/<str:token>/", visit_views.unsubscribe, name="unsubscribe"),
     path("tenant/", account_views.switch_tenant, name="switch-tenant"),
     path(

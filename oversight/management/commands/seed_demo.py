@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from assignments.demo import load_demo_tasks
 from oversight.demo import DEMO_PASSWORD, load_demo
 from oversight.models import Unit
 from visits.demo import load_demo_activity
@@ -23,6 +24,7 @@ class Command(BaseCommand):
             return
         report = load_demo()
         activity = load_demo_activity()
+        tasks = load_demo_tasks()
         units = report.units
         self.stdout.write(
             f"Đơn vị / units: created={units.created} updated={units.updated} "
@@ -32,7 +34,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Phân công / assignments={activity.assignments}, lịch / schedules="
             f"{activity.schedules}, buổi họp / meetings={activity.meetings}, "
-            f"ghi nhận / visits={activity.visits}"
+            f"ghi nhận / visits={activity.visits}, việc đột phá / tasks={tasks}"
         )
         self.stdout.write(f"\nĐăng nhập mẫu / demo logins (mật khẩu / password: {DEMO_PASSWORD})")
         for label, username, unit in report.logins:
