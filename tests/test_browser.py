@@ -170,3 +170,51 @@ def test_staff_opens_compliance_drills_down_and_downloads(
     assert sheet.cell(row=1, column=1).value == "Cấp ủy viên"
     names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert oversight.district_member.full_name in names
+
+
+@pytest.fixture
+def approved_task(people, tree):
+    from assignments.models import BreakthroughTask, TaskStatus
+
+    return BreakthroughTask.objects.create(
+        title="Xóa bỏ lò gạch thủ công",
+        kind="commissioned",
+        cadre=people.district_a_secretary,
+        owner_unit=tree.district_a,
+        year=datetime.date.today().year,
+        deadline=datetime.date.today() + datetime.timedelta(days=30),
+        expected_result="Không còn lò gạch thủ công",
+        status=TaskStatus.APPROVED,
+    )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_cadre_reports_progress_and_the_office_evaluates(
+    live_server, approved_task, browser_context
+):
+    cadre = browser_context.new_page()
+    cadre.goto(f"{live_server.url}/login/?next=/tasks/mine/")
+    cadre.fill("#id_username", "d01.bithu")
+    cadre.fill("#id_password", "secret-pass-123")
+    cadre.click("button[type=submit]")
+    cadre.wait_for_url(f"{live_server.url}/tasks/mine/")
+    cadre.get_by_test_id("task-list").locator("a", has_text="Xóa bỏ lò gạch").click()
+    cadre.fill("#percent", "60")
+    cadre.fill("#narrative", "Đã đóng 59 trên 98 lò")
+    cadre.get_by_test_id("report-progress").click()
+    cadre.wait_for_selector("text=Đã đóng 59 trên 98 lò")
+    assert cadre.get_by_test_id("task-status").inner_text() == "Đang thực hiện"
+
+    office = browser_context.browser.new_context(viewport=PHONE).new_page()
+    office.goto(f"{live_server.url}/login/?next=/tasks/{approved_task.pk}/")
+    office.fill("#id_username", "tinh.vp")
+    office.fill("#id_password", "secret-pass-123")
+    office.click("button[type=submit]")
+    office.wait_for_url(f"{live_server.url}/tasks/{approved_task.pk}/")
+    assert "Đã đóng 59 trên 98 lò" in office.get_by_test_id("timeline").inner_text()
+    office.select_option("select[name=result]", "completed")
+    office.fill("textarea[name=comment]", "Hoàn thành theo sản phẩm")
+    office.get_by_test_id("evaluate").click()
+    office.wait_for_selector("[data-testid=task-result]")
+    assert "Hoàn thành" in office.get_by_test_id("task-result").inner_text()
+    assert office.get_by_test_id("task-status").inner_text() == "Hoàn thành"

@@ -81,3 +81,15 @@ def test_demo_logins_work_and_each_sees_its_subtree(client, db):
     client.post(reverse("switch-tenant"), {"unit": "D071"})
     assert client.get(reverse("unit-detail", args=[own_commune.code])).status_code == 200
     assert client.get(reverse("unit-detail", args=[other_commune.code])).status_code == 404
+
+
+def test_demo_board_shows_the_articles_2019_figures(client, db):
+    from assignments.services import year_summary
+
+    call_command("seed_demo")
+    office = User.objects.get(username="tinh.vanphong1")
+    summary = year_summary(office, 2019)
+    assert (summary.total, summary.commissioned, summary.commissioned_completed) == (25, 10, 9)
+    client.force_login(office)
+    page = client.get(reverse("task-board"), {"year": 2019})
+    assert "9/10" in page.text
