@@ -158,3 +158,36 @@ def test_task_page_actions_and_their_refusals(client, people, task):
     client.post(url, {"action": "progress", "percent": "30", "narrative": "Đã đóng 30 lò"})
     page = client.get(url)
     assert "Đã đóng 30 lò" in page.text
+
+
+def test_task_reminders_deadline_quiet_and_overdue(people, task, settings):
+    from visits import reminders
+    from visits.models import OutboxMessage, Reminder
+
+    settings.EMAIL_BACKEND = "visits.mail.OutboxBackend"
+    office = fresh(people.province_office)
+    do_approve_task(office, task, "15-QĐ/TU", datetime.date.today() - datetime.timedelta(weeks=10))
+    today = datetime.date.today()
+
+    def kinds_for(day):
+        return {(p.kind, p.recipient_id) for p in reminders.plan_task_reminders(day)}
+
+    BreakthroughTask.objects.filter(pk=task.pk).update(deadline=today + datetime.timedelta(days=5))
+    planned = kinds_for(today)
+    cadre = people.district_a_secretary.pk
+    # Approved ten weeks ago with no report: quiet too long; the deadline is in five days.
+    assert planned == {("task_deadline", cadre), ("task_no_progress", cadre)}
+    do_report_progress(fresh(people.district_a_secretary), task, 50, "Nửa chặng")
+    assert kinds_for(today) == {("task_deadline", cadre)}
+    BreakthroughTask.objects.filter(pk=task.pk).update(deadline=today - datetime.timedelta(days=1))
+    # Overdue: the cadre and every office above the cadre's unit (here the province's).
+    assert kinds_for(today) == {
+        ("task_overdue", cadre),
+        ("task_overdue", people.province_office.pk),
+    }
+    reminders.store(reminders.plan_task_reminders(today))
+    for reminder in Reminder.objects.filter(kind="task_overdue"):
+        reminders.send(reminder.pk)
+    assert OutboxMessage.objects.filter(subject__contains="quá hạn").count() == 2
+    do_evaluate_task(office, task, TaskResult.COMPLETED_LATE, "")
+    assert kinds_for(today) == set()  # a closed task reminds nobody

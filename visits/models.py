@@ -613,6 +613,9 @@ class ReminderKind(models.TextChoices):
     ESCALATION = "escalation", _("Đã khóa sổ: cấp ủy viên chưa đủ định mức")
     RETURNED_VISIT = "returned_visit", _("Ghi nhận bị trả lại")
     WEEKLY_DIGEST = "weekly_digest", _("Tổng hợp hằng tuần cho văn phòng")
+    TASK_DEADLINE = "task_deadline", _("Việc đột phá sắp đến hạn")
+    TASK_NO_PROGRESS = "task_no_progress", _("Việc đột phá lâu chưa báo cáo tiến độ")
+    TASK_OVERDUE = "task_overdue", _("Việc đột phá quá hạn")
 
     @classmethod
     def mandatory(cls) -> list[str]:

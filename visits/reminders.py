@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Position, User
 from accounts.roles import Role
-from assignments.models import Assignment
+from assignments.models import Assignment, BreakthroughTask, TaskStatus
 from oversight.models import codes_in_path
 from visits.models import (
     Meeting,
@@ -213,6 +213,58 @@ def plan_weekly_digest(today: datetime.date) -> list[Planned]:
     return planned
 
 
+def _task_context(task: BreakthroughTask) -> dict[str, object]:
+    return {
+        "title": task.title,
+        "deadline": task.deadline.strftime("%d/%m/%Y"),
+        "cadre": task.cadre.get_full_name(),
+        "path": reverse("task-detail", args=[task.pk]),
+    }
+
+
+def plan_task_reminders(today: datetime.date) -> list[Planned]:
+    """Breakthrough tasks: the deadline coming up and no progress reported for a while (to the
+    cadre), and a passed deadline (to the cadre and the offices above their unit)."""
+    soon = today + datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_TASK_DEADLINE)
+    quiet_since = today - datetime.timedelta(weeks=settings.REMINDER_WEEKS_WITHOUT_PROGRESS)
+    tasks = (
+        BreakthroughTask.objects.open()
+        .exclude(status=TaskStatus.PROPOSED)
+        .filter(cadre__is_active=True)
+        .select_related("cadre", "owner_unit")
+        .annotate(last_report=Max("progress_reports__date"))
+    )
+    offices: dict[str, list[int]] = defaultdict(list)
+    for user_id, path in (
+        Position.objects.current(today).filter(role=Role.OFFICE_STAFF, user__is_active=True)
+        .values_list("user_id", "unit__path")
+    ):  # fmt: skip
+        offices[path].append(user_id)
+    planned = []
+    for task in tasks:
+        context = _task_context(task)
+        if task.deadline < today:
+            above = _ancestor_paths(task.owner_unit.path)
+            people = {task.cadre_id, *(u for path in above for u in offices.get(path, []))}
+            planned += [
+                Planned(
+                    person,
+                    ReminderKind.TASK_OVERDUE,
+                    f"task:{task.pk}:overdue:{task.deadline}",
+                    context,
+                )
+                for person in people
+            ]
+        elif task.deadline <= soon:
+            subject = f"task:{task.pk}:deadline:{task.deadline}"
+            planned.append(Planned(task.cadre_id, ReminderKind.TASK_DEADLINE, subject, context))
+        last = task.last_report or (task.decision_date or task.created_at.date())
+        if task.deadline >= today and last < quiet_since:
+            subject = f"task:{task.pk}:no-progress-since:{last}"
+            planned.append(Planned(task.cadre_id, ReminderKind.TASK_NO_PROGRESS, subject, context))
+    return planned
+
+
 def plan_returned_visit(visit: Visit) -> list[Planned]:
     """The member whose visit was sent back, with the reviewer's comment."""
     return [
@@ -235,6 +287,8 @@ PLANNERS = {
     ReminderKind.MONTH_CLOSING: plan_month_closing,
     ReminderKind.ESCALATION: plan_escalations,
     ReminderKind.WEEKLY_DIGEST: plan_weekly_digest,
+    # One planner for the three kinds of task reminders: they read the same tasks.
+    ReminderKind.TASK_DEADLINE: plan_task_reminders,
 }
 
 
