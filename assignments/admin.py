@@ -2,7 +2,13 @@ from django.contrib import admin
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from assignments.models import Assignment, BreakthroughTask, ExtensionRequest, TaskProgress
+from assignments.models import (
+    Assignment,
+    BreakthroughTask,
+    ExtensionRequest,
+    TaskMilestone,
+    TaskProgress,
+)
 from assignments.resources import AssignmentImportResource
 from oversight.admin import ScopedAdminMixin
 
@@ -24,6 +30,11 @@ class TaskProgressInline(admin.TabularInline):
     raw_id_fields = ["reported_by"]
 
 
+class TaskMilestoneInline(admin.TabularInline):
+    model = TaskMilestone
+    extra = 0
+
+
 class ExtensionRequestInline(admin.TabularInline):
     model = ExtensionRequest
     extra = 0
@@ -36,6 +47,6 @@ class BreakthroughTaskAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_filter = ["year", "kind", "status", "result"]
     search_fields = ["title", "cadre__full_name", "decision_number"]
     list_select_related = ["cadre"]
-    raw_id_fields = ["cadre", "owner_unit", "evaluated_by"]
+    raw_id_fields = ["cadre", "position", "owner_unit", "evaluated_by"]
     filter_horizontal = ["units"]
-    inlines = [TaskProgressInline, ExtensionRequestInline]
+    inlines = [TaskMilestoneInline, TaskProgressInline, ExtensionRequestInline]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from oversight.models import Level, ScopedQuerySet, Unit
+from oversight.uploads import validate_attachment
 
 
 class AssignmentKind(models.TextChoices):
@@ -172,6 +173,14 @@ class BreakthroughTask(models.Model):
         on_delete=models.PROTECT,
         related_name="breakthrough_tasks",
     )
+    position = models.ForeignKey(
+        "accounts.Position",
+        verbose_name=_("chức vụ của cán bộ"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     owner_unit = models.ForeignKey(
         Unit,
         verbose_name=_("đơn vị của cán bộ"),
@@ -191,6 +200,12 @@ class BreakthroughTask(models.Model):
     )
     decision_number = models.CharField(_("số quyết định"), max_length=64, blank=True)
     decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
+    decision_file = models.FileField(
+        _("bản quyết định"),
+        upload_to="tasks/decisions/%Y/",
+        blank=True,
+        validators=[validate_attachment],
+    )
     result = models.CharField(_("kết quả"), max_length=16, choices=TaskResult.choices, blank=True)
     evaluation = models.TextField(_("nhận xét đánh giá"), blank=True)
     evaluated_by = models.ForeignKey(
@@ -236,6 +251,12 @@ class TaskProgress(models.Model):
         _("tiến độ (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     narrative = models.TextField(_("kết quả đạt được"))
+    evidence = models.FileField(
+        _("minh chứng"),
+        upload_to="tasks/evidence/%Y/",
+        blank=True,
+        validators=[validate_attachment],
+    )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -248,6 +269,23 @@ class TaskProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}: {self.percent}%"
+
+
+class TaskMilestone(models.Model):
+    """A step on the way, with its date; marked done when reached."""
+
+    task = models.ForeignKey(BreakthroughTask, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("mốc"), max_length=255)
+    due_date = models.DateField(_("hạn"))
+    done_on = models.DateField(_("hoàn thành ngày"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mốc tiến độ")
+        verbose_name_plural = _("mốc tiến độ")
+        ordering = ["due_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class ExtensionStatus(models.TextChoices):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -20,6 +21,7 @@ from assignments.models import (
     ExtensionRequest,
     ExtensionStatus,
     TaskKind,
+    TaskMilestone,
     TaskProgress,
     TaskResult,
     TaskStatus,
@@ -130,7 +132,11 @@ def _check_open(task: BreakthroughTask) -> None:
 
 @transaction.atomic
 def do_approve_task(
-    office: User, task: BreakthroughTask, decision_number: str, decision_date: datetime.date
+    office: User,
+    task: BreakthroughTask,
+    decision_number: str,
+    decision_date: datetime.date,
+    decision_file: File | None = None,
 ) -> BreakthroughTask:
     """The Standing Committee's decision approves a proposed task."""
     _check_office(office)
@@ -144,13 +150,20 @@ def do_approve_task(
         decision_number.strip(),
         decision_date,
     )
-    task.save(update_fields=["status", "decision_number", "decision_date"])
+    if decision_file is not None:
+        task.decision_file = decision_file
+    task.full_clean(exclude=["cadre", "owner_unit", "position", "evaluated_by"])
+    task.save()
     return task
 
 
 @transaction.atomic
 def do_report_progress(
-    cadre: User, task: BreakthroughTask, percent: int, narrative: str
+    cadre: User,
+    task: BreakthroughTask,
+    percent: int,
+    narrative: str,
+    evidence: File | None = None,
 ) -> TaskProgress:
     """The cadre reports how far the task has come; a task under way moves to in progress."""
     task = _task_in_scope(cadre, task)
@@ -166,12 +179,26 @@ def do_report_progress(
         narrative=narrative.strip(),
         reported_by=cadre,
     )
-    report.full_clean()
+    if evidence is not None:
+        report.evidence = evidence
+    report.full_clean(exclude=["task", "reported_by"])
     report.save()
     if task.status == TaskStatus.APPROVED:
         task.status = TaskStatus.IN_PROGRESS
         task.save(update_fields=["status"])
     return report
+
+
+@transaction.atomic
+def do_reach_milestone(actor: User, milestone: TaskMilestone) -> TaskMilestone:
+    """The cadre (or the office) marks a milestone reached today."""
+    task = _task_in_scope(actor, milestone.task)
+    if task.cadre_id != actor.pk and not actor.has_perm("assignments.evaluate_task"):
+        raise PermissionDenied(_("Chỉ cán bộ chịu trách nhiệm hoặc văn phòng cập nhật mốc."))
+    _check_open(task)
+    milestone.done_on = timezone.localdate()
+    milestone.save(update_fields=["done_on"])
+    return milestone
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from assignments.services import (
     do_decide_extension,
     do_end_assignment,
     do_evaluate_task,
+    do_reach_milestone,
     do_reassign,
     do_report_progress,
     do_request_extension,
@@ -142,6 +143,7 @@ def task_detail(request: PortalRequest, pk: int) -> HttpResponse:
         "task": task,
         "reports": task.progress_reports.select_related("reported_by"),
         "extensions": task.extensions.select_related("requested_by", "decided_by"),
+        "milestones": task.milestones.all(),
         "is_cadre": task.cadre_id == request.user.pk,
         "is_office": request.user.has_perm("assignments.evaluate_task"),
         "results": TaskResult,
@@ -155,7 +157,8 @@ def _act_on_task(request: PortalRequest, task: BreakthroughTask, action: str) ->
         percent = data.get("percent", "")
         if not percent.isdigit():
             raise ValidationError(_("Tiến độ là một số từ 0 đến 100."))
-        do_report_progress(request.user, task, int(percent), data.get("narrative", ""))
+        evidence = request.FILES.get("evidence")
+        do_report_progress(request.user, task, int(percent), data.get("narrative", ""), evidence)
     elif action == "extension":
         do_request_extension(
             request.user, task, _date(data.get("new_deadline", "")), data.get("reason", "")
@@ -166,6 +169,11 @@ def _act_on_task(request: PortalRequest, task: BreakthroughTask, action: str) ->
             task,
             data.get("decision_number", ""),
             _date(data.get("decision_date", "")),
+            request.FILES.get("decision_file"),
+        )
+    elif action == "milestone":
+        do_reach_milestone(
+            request.user, get_object_or_404(task.milestones, pk=data.get("milestone"))
         )
     elif action in ("grant", "refuse"):
         extension = get_object_or_404(task.extensions, pk=data.get("extension"))
@@ -183,3 +191,17 @@ def _date(text: str) -> datetime.date:
         raise ValidationError(
             _("Ngày “%(value)s” không đúng dạng dd/mm/yyyy.") % {"value": text}
         ) from None
+
+
+@login_required
+def task_file(request: PortalRequest, pk: int, report: int | None = None) -> FileResponse:
+    """A task's decision, or a progress report's evidence, only to those who may see the task."""
+    task = get_object_or_404(BreakthroughTask.objects.visible_to(request.user), pk=pk)
+    stored = (
+        get_object_or_404(task.progress_reports, pk=report).evidence
+        if report
+        else task.decision_file
+    )
+    if not stored:
+        raise Http404
+    return FileResponse(stored.open("rb"), filename=(stored.name or "").rsplit("/", 1)[-1])

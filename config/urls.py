@@ -35,6 +35,8 @@ urlpatterns = [
     path("tasks/", assignment_views.task_board, name="task-board"),
     path("tasks/mine/", assignment_views.task_board, name="my-tasks"),
     path("tasks/<int:pk>/", assignment_views.task_detail, name="task-detail"),
+    path("tasks/<int:pk>/decision/", assignment_views.task_file, name="task-decision"),
+    path("tasks/<int:pk>/evidence/<int:report>/", assignment_views.task_file, name="task-evidence"),
     path("unsubscribe/<str:token>/", visit_views.unsubscribe, name="unsubscribe"),
     path("tenant/", account_views.switch_tenant, name="switch-tenant"),
     path(

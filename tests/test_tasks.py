@@ -191,3 +191,36 @@ def test_task_reminders_deadline_quiet_and_overdue(people, task, settings):
     assert OutboxMessage.objects.filter(subject__contains="quá hạn").count() == 2
     do_evaluate_task(office, task, TaskResult.COMPLETED_LATE, "")
     assert kinds_for(today) == set()  # a closed task reminds nobody
+
+
+def test_evidence_milestones_and_decision_files_stay_in_scope(
+    client, people, task, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assignments.models import TaskMilestone
+
+    settings.MEDIA_ROOT = tmp_path
+    pdf = b"%PDF-1.4 quyet dinh"
+    client.force_login(people.province_office)
+    url = reverse("task-detail", args=[task.pk])
+    approval = {"action": "approve", "decision_number": "15-QĐ/TU", "decision_date": "10/01/2026"}
+    client.post(url, {**approval, "decision_file": SimpleUploadedFile("qd.pdf", pdf)})
+    assert b"".join(client.get(reverse("task-decision", args=[task.pk])).streaming_content) == pdf
+    milestone = TaskMilestone.objects.create(
+        task=task, title="Đóng 50 lò", due_date=datetime.date(YEAR, 6, 30)
+    )
+    client.force_login(people.district_a_secretary)
+    report_form = {"action": "progress", "percent": "50", "narrative": "x"}
+    bad = SimpleUploadedFile("a.exe", b"MZ not a photo")
+    response = client.post(url, {**report_form, "evidence": bad}, follow=True)
+    assert "Chỉ nhận ảnh" in response.text
+    client.post(url, {"action": "progress", "percent": "50", "narrative": "Đã đóng 50 lò",
+                      "evidence": SimpleUploadedFile("a.pdf", pdf)})  # fmt: skip
+    report = task.progress_reports.get()
+    assert client.get(reverse("task-evidence", args=[task.pk, report.pk])).status_code == 200
+    client.post(url, {"action": "milestone", "milestone": milestone.pk})
+    assert TaskMilestone.objects.get(pk=milestone.pk).done_on == datetime.date.today()
+    client.force_login(people.district_b_office)
+    assert client.get(reverse("task-decision", args=[task.pk])).status_code == 404
+    assert client.get(reverse("task-evidence", args=[task.pk, report.pk])).status_code == 404

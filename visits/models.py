@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from accounts.roles import Role
 from assignments.models import Assignment
 from oversight.models import Level, ScopedQuerySet, Unit, UnitQuerySet
-from visits.uploads import validate_attachment
+from oversight.uploads import validate_attachment
 
 if TYPE_CHECKING:
     from accounts.models import Position

@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import simple_history.models
 import uuid
-import visits.uploads
+import oversight.uploads
 from django.conf import settings
 from django.db import migrations, models
 
@@ -125,7 +125,7 @@ class Migration(migrations.Migration):
                 ('findings', models.TextField(blank=True, verbose_name='nhận xét, tình hình nắm được')),
                 ('recommendations', models.TextField(blank=True, verbose_name='kiến nghị, đề xuất')),
                 ('follow_up_needed', models.BooleanField(default=False, verbose_name='cần theo dõi tiếp')),
-                ('attachment', models.TextField(blank=True, max_length=100, validators=[visits.uploads.validate_attachment], verbose_name='ảnh hoặc biên bản')),
+                ('attachment', models.TextField(blank=True, max_length=100, validators=[oversight.uploads.validate_attachment], verbose_name='ảnh hoặc biên bản')),
                 ('score_points', models.JSONField(blank=True, null=True, verbose_name='điểm chấm')),
                 ('score_total', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='tổng điểm')),
                 ('rating', models.CharField(blank=True, choices=[('good', 'Tốt'), ('fair', 'Khá'), ('average', 'Trung bình'), ('poor', 'Kém')], max_length=16, verbose_name='xếp loại')),
@@ -212,7 +212,7 @@ class Migration(migrations.Migration):
                 ('findings', models.TextField(blank=True, verbose_name='nhận xét, tình hình nắm được')),
                 ('recommendations', models.TextField(blank=True, verbose_name='kiến nghị, đề xuất')),
                 ('follow_up_needed', models.BooleanField(default=False, verbose_name='cần theo dõi tiếp')),
-                ('attachment', models.FileField(blank=True, upload_to='visits/%Y/%m/', validators=[visits.uploads.validate_attachment], verbose_name='ảnh hoặc biên bản')),
+                ('attachment', models.FileField(blank=True, upload_to='visits/%Y/%m/', validators=[oversight.uploads.validate_attachment], verbose_name='ảnh hoặc biên bản')),
                 ('score_points', models.JSONField(blank=True, null=True, verbose_name='điểm chấm')),
                 ('score_total', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='tổng điểm')),
                 ('rating', models.CharField(blank=True, choices=[('good', 'Tốt'), ('fair', 'Khá'), ('average', 'Trung bình'), ('poor', 'Kém')], max_length=16, verbose_name='xếp loại')),
