@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from import_export import fields
 
 from accounts.models import Position
-from assignments.models import Assignment, AssignmentKind
+from assignments.models import Assignment, AssignmentKind, BreakthroughTask, TaskKind
 from oversight.models import Term
 from oversight.resources import ScopedImportResource, choice_from
 from oversight.widgets import DayMonthYearWidget
@@ -127,3 +127,77 @@ class AssignmentImportResource(ScopedImportResource):
 
     def dehydrate_unit_code(self, assignment: Assignment) -> str:
         return assignment.unit.code
+
+
+class BreakthroughTaskImportResource(ScopedImportResource):
+    """A year's list of tasks: title, kind, cadre (staff number, email or username), year,
+    deadline, expected_result, target, decision_number, decision_date. The task belongs to the
+    unit where the cadre holds their highest position, which must lie in the importer's scope."""
+
+    unit_column = ""
+    cadre = fields.Field(column_name="cadre")
+    deadline = fields.Field(
+        attribute="deadline", column_name="deadline", widget=DayMonthYearWidget()
+    )
+    decision_date = fields.Field(
+        attribute="decision_date", column_name="decision_date", widget=DayMonthYearWidget()
+    )
+
+    class Meta:
+        model = BreakthroughTask
+        fields = (
+            "title", "kind", "cadre", "year", "deadline", "expected_result", "target",
+            "decision_number", "decision_date",
+        )  # fmt: skip
+        import_id_fields = ()
+        clean_model_instances = True
+        skip_diff = True
+        use_transactions = True
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        super().before_import(dataset, **kwargs)
+        self.people = self.people_by_key(str(v) for v in self._column(dataset, "cadre") if v)
+        self.positions: dict[int, Position] = {}
+        in_scope = Position.objects.visible_to(self.importer).current().select_related("unit")
+        for position in in_scope.filter(user__in=self.people.values()).order_by("unit__path"):
+            self.positions.setdefault(position.user_id, position)
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        super().before_import_row(row, **kwargs)
+        errors: dict[str, str] = {}
+        key = str(row.get("cadre") or "").strip()
+        person = self.people.get(key)
+        if person is None or person.pk not in self.positions:
+            errors["cadre"] = _("“%(key)s” không giữ chức vụ nào trong phạm vi của bạn.") % {
+                "key": key
+            }
+        kind = choice_from(TaskKind, str(row.get("kind") or ""))
+        if kind is None:
+            errors["kind"] = _(
+                "Loại “%(value)s” không hợp lệ (Cán bộ đăng ký / Ban Thường vụ đặt hàng)."
+            ) % {"value": row.get("kind")}
+        else:
+            row["kind"] = kind
+        if errors:
+            raise ValidationError(errors)
+
+    def get_instance(self, instance_loader: Any, row: Any) -> BreakthroughTask | None:
+        return None  # every row is a new task
+
+    def init_instance(self, row: Any = None) -> BreakthroughTask:
+        position = self.positions[self.people[str(row["cadre"]).strip()].pk]
+        return BreakthroughTask(cadre=position.user, position=position, owner_unit=position.unit)
+
+    def validate_instance(
+        self,
+        instance: BreakthroughTask,
+        import_validation_errors: Any = None,
+        validate_unique: bool = True,
+    ) -> None:
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(exclude=["cadre", "position", "owner_unit", "evaluated_by"])
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)

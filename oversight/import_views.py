@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from import_export.resources import ModelResource
 
 from accounts.resources import PositionImportResource
-from assignments.resources import AssignmentImportResource
+from assignments.resources import AssignmentImportResource, BreakthroughTaskImportResource
 from oversight.exports import download, table
 from oversight.http import PortalRequest
 from visits.resources import CellResource, MeetingScheduleResource
@@ -55,6 +55,13 @@ KINDS = {
         "oversight.add_unit",
         CellResource,
         ["C02200-11", "Chi bộ thôn Nà Mô", "C02200", "10", "19:30", "Nhà văn hóa thôn"],
+    ),
+    "tasks": ImportKind(
+        gettext_lazy("Việc đột phá, đặt hàng của một năm"),
+        "assignments.add_breakthroughtask",
+        BreakthroughTaskImportResource,
+        ["Xóa bỏ lò gạch thủ công", "Ban Thường vụ đặt hàng", "TQ-001", "2026", "15/12/2026",
+         "Không còn lò gạch thủ công", "98 lò", "15-QĐ/TU", "10/01/2026"],
     ),
     "schedules": ImportKind(
         gettext_lazy("Lịch sinh hoạt chi bộ"),

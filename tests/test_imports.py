@@ -174,3 +174,23 @@ def test_cells_with_meeting_days(client, people, tree):
     assert MeetingSchedule.objects.get(cell=cell).day_of_month == 15
     refused = preview(client, "cells", csv_file(text.replace(",C01,", ",C02,")))
     assert refused.status_code == 400 and "C02" in reasons(refused)
+
+
+def test_a_years_tasks_import_with_refusals(client, people, tree):
+    from assignments.models import BreakthroughTask
+
+    people.district_a_secretary.staff_number = "HU-01"
+    people.district_a_secretary.save()
+    client.force_login(people.province_office)
+    header = "title,kind,cadre,year,deadline,expected_result,target,decision_number,decision_date\n"
+    good = "Xóa lò gạch,Ban Thường vụ đặt hàng,HU-01,2026,15/12/2026,Không còn lò,98 lò,"
+    good += "15-QĐ/TU,10/01/2026\n"
+    bad = "Việc lạ,đặt bừa,ai.do,2026,31/13/2026,x,,,\n"
+    refused = preview(client, "tasks", csv_file(header + good + bad))
+    assert refused.status_code == 400
+    assert "ai.do" in reasons(refused) and "đặt bừa" in reasons(refused)
+    assert not BreakthroughTask.objects.exists()
+    response = preview(client, "tasks", csv_file(header + good))
+    confirm(client, "tasks", response)
+    task = BreakthroughTask.objects.get()
+    assert (task.kind, task.owner_unit.code, task.deadline.month) == ("commissioned", "D01", 12)
