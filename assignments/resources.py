@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -17,6 +17,8 @@ class AssignmentImportResource(ScopedImportResource):
     end_date, note. A member already in charge of that unit has the row update the open
     assignment; otherwise a new one is made, checked by the same rules as the pages."""
 
+    resolved_fields: ClassVar[list[str]] = ["member", "unit", "term", "assigned_by"]
+    validate_constraints = False  # the open-assignment constraint is clean()'s overlap check
     member = fields.Field(column_name="member")
     unit_code = fields.Field(column_name="unit_code")
     start_date = fields.Field(
@@ -101,26 +103,6 @@ class AssignmentImportResource(ScopedImportResource):
                 raise ValidationError({"start_date": _("Không có nhiệm kỳ nào chứa ngày bắt đầu.")})
             instance.term = term
 
-    def validate_instance(
-        self,
-        instance: Assignment,
-        import_validation_errors: Any = None,
-        validate_unique: bool = True,
-    ) -> None:
-        """The model's rules, less the per-row lookups of keys this file already resolved (member,
-        unit, term) and of the open-assignment constraint, which ``clean()`` checks as overlap."""
-        errors = dict(import_validation_errors or {})
-        try:
-            instance.full_clean(
-                exclude=["member", "unit", "term", "assigned_by"],
-                validate_unique=False,
-                validate_constraints=False,
-            )
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
-
     def dehydrate_member(self, assignment: Assignment) -> str:
         member = assignment.member
         return member.staff_number or member.email or member.username
@@ -135,6 +117,7 @@ class BreakthroughTaskImportResource(ScopedImportResource):
     unit where the cadre holds their highest position, which must lie in the importer's scope."""
 
     unit_column = ""
+    resolved_fields: ClassVar[list[str]] = ["cadre", "position", "owner_unit", "evaluated_by"]
     cadre = fields.Field(column_name="cadre")
     deadline = fields.Field(
         attribute="deadline", column_name="deadline", widget=DayMonthYearWidget()
@@ -187,17 +170,3 @@ class BreakthroughTaskImportResource(ScopedImportResource):
     def init_instance(self, row: Any = None) -> BreakthroughTask:
         position = self.positions[self.people[str(row["cadre"]).strip()].pk]
         return BreakthroughTask(cadre=position.user, position=position, owner_unit=position.unit)
-
-    def validate_instance(
-        self,
-        instance: BreakthroughTask,
-        import_validation_errors: Any = None,
-        validate_unique: bool = True,
-    ) -> None:
-        errors = dict(import_validation_errors or {})
-        try:
-            instance.full_clean(exclude=["cadre", "position", "owner_unit", "evaluated_by"])
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)

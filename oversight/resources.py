@@ -7,7 +7,7 @@ Lookups are loaded once per file, not once per row.
 """
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,6 +32,27 @@ class ScopedImportResource(resources.ModelResource):
     """Base of the imports: the importer's scope, cached lookups and Vietnamese reasons."""
 
     unit_column = "unit_code"
+    # Foreign keys the resource resolves itself from the file's natural keys, once per file:
+    # validating them again would cost a query per row and per key.
+    resolved_fields: ClassVar[list[str]] = []
+    # Whether the model's constraints are checked per row (off where clean() already does).
+    validate_constraints: ClassVar[bool] = True
+
+    def validate_instance(
+        self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True
+    ) -> None:
+        """The model's rules (``full_clean``), less the lookups of keys already resolved."""
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(
+                exclude=self.resolved_fields,
+                validate_unique=validate_unique and self.validate_constraints,
+                validate_constraints=self.validate_constraints,
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         if len(dataset) > settings.IMPORT_MAX_ROWS:
