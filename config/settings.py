@@ -35,6 +35,10 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "simple_history",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "oversight",
     "accounts",
     "assignments",
@@ -220,3 +224,26 @@ REMINDER_WEEKS_WITHOUT_PROGRESS = env.int("REMINDER_WEEKS_WITHOUT_PROGRESS", def
 REMINDER_CLAIM_SECONDS = env.int("REMINDER_CLAIM_SECONDS", default=600)
 REMINDER_BATCH = env.int("REMINDER_BATCH", default=200)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# The API (/api/v1/): session for the browser, tokens for programs; the same scoping gate.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "oversight.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"login": env.str("API_LOGIN_THROTTLE", default="10/min")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cổng theo dõi cơ sở — API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}

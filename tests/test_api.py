@@ -1,0 +1,161 @@
+"""The REST API: tokens, the same scope as the pages (404 outside), the same rules (403, 400)."""
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from tests.conftest import fresh
+from visits.models import Visit, VisitStatus
+
+
+@pytest.fixture
+def api():
+    from django.core.cache import cache
+
+    cache.clear()  # the login throttle counts in the cache; each test starts afresh
+    return APIClient()
+
+
+def token_for(api, username: str) -> str:
+    response = api.post(
+        reverse("api:token"), {"username": username, "password": "secret-pass-123"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def as_user(api, username: str) -> APIClient:
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(api, username)}")
+    return api
+
+
+def test_token_login_revoke_and_bad_password(api, people):
+    assert api.get("/api/v1/units/").status_code in (401, 403)
+    bad = api.post(reverse("api:token"), {"username": "d01.bithu", "password": "x"}, format="json")
+    assert bad.status_code in (400, 401, 403) and "detail" in bad.json()
+    as_user(api, "d01.bithu")
+    assert api.get("/api/v1/units/").status_code == 200
+    assert api.delete(reverse("api:token")).status_code == 204
+    assert api.get("/api/v1/units/").status_code in (401, 403)
+
+
+def test_units_are_scoped_and_addressed_by_code(api, people):
+    as_user(api, "d01.bithu")
+    codes = [u["code"] for u in api.get("/api/v1/units/").json()["results"]]
+    assert codes == ["D01", "C01", "C01-01", "C01-02", "C03"]
+    assert api.get("/api/v1/units/C01/").json()["parent"] == "D01"
+    assert api.get("/api/v1/units/C02/").status_code == 404
+    assert [
+        u["code"] for u in api.get("/api/v1/units/", {"level": "commune"}).json()["results"]
+    ] == ["C01", "C03"]
+    assert [
+        u["code"] for u in api.get("/api/v1/units/", {"q": "thuong lam"}).json()["results"]
+    ] == ["C01"]
+
+
+@pytest.mark.parametrize(
+    "resource", ["people", "positions", "assignments", "meetings", "visits", "tasks"]
+)
+def test_every_list_is_scoped(api, people, oversight, resource):
+    visit = Visit(
+        member=oversight.district_member,
+        logged_by=oversight.district_member,
+        kind="meeting",
+        meeting=oversight.meeting_a,
+    )
+    from visits.services import do_save_visit
+
+    do_save_visit(fresh(oversight.district_member), visit)
+    as_user(api, "d02.vp")
+    response = api.get(f"/api/v1/{resource}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert (
+        "C01" not in body
+        and "d01.uv" not in body
+        and oversight.district_member.full_name not in body
+    )
+
+
+def test_a_member_logs_submits_and_the_office_accepts_through_the_api(api, people, oversight):
+    as_user(api, "d01.uv")
+    created = api.post(
+        "/api/v1/visits/",
+        {"kind": "meeting", "meeting": oversight.meeting_a.pk, "findings": "Tốt"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    visit_id = created.json()["id"]
+    assert created.json()["unit"] == "C01-01"
+    assert api.post(f"/api/v1/visits/{visit_id}/submit/").json()["status"] == "submitted"
+    assert api.post(f"/api/v1/visits/{visit_id}/accept/").status_code == 403  # not a reviewer
+    other = APIClient()
+    as_user(other, "d02.vp")
+    assert other.post(f"/api/v1/visits/{visit_id}/accept/").status_code == 404
+    office = APIClient()
+    as_user(office, "c01.vp")
+    returned = office.post(f"/api/v1/visits/{visit_id}/return/", {"comment": ""}, format="json")
+    assert returned.status_code == 400 and "review_comment" in returned.json()["errors"]
+    assert office.post(f"/api/v1/visits/{visit_id}/accept/").json()["status"] == "accepted"
+    assert Visit.objects.get(pk=visit_id).status == VisitStatus.ACCEPTED
+
+
+def test_writes_run_the_models_rules(api, people, oversight):
+    as_user(api, "d01.uv")
+    # Not assigned to the other cell: the model refuses, naming the field.
+    refused = api.post(
+        "/api/v1/visits/", {"kind": "meeting", "meeting": oversight.meeting_a2.pk}, format="json"
+    )
+    assert refused.status_code == 400 and "meeting" in refused.json()["errors"]
+    hidden = api.post(
+        "/api/v1/visits/", {"kind": "meeting", "meeting": oversight.meeting_b.pk}, format="json"
+    )
+    assert hidden.status_code == 404
+    as_user(api, "d02.vp")
+    outside = api.post(
+        "/api/v1/assignments/",
+        {"member": oversight.district_member.pk, "unit": "C01"},
+        format="json",
+    )
+    assert outside.status_code == 404
+
+
+def test_reports_by_code_and_month(api, people, oversight):
+    as_user(api, "d01.bithu")
+    month = oversight.month.strftime("%Y-%m")
+    report = api.get("/api/v1/reports/compliance/", {"unit": "D01", "from": month, "to": month})
+    assert report.status_code == 200 and report.json()["unit"] == "D01"
+    assert api.get("/api/v1/reports/compliance/", {"unit": "D02"}).status_code == 404
+    assert api.get("/api/v1/reports/compliance/", {"from": "2026-13"}).status_code == 400
+    coverage = api.get("/api/v1/reports/coverage/", {"unit": "D01", "months": 3})
+    assert "C01-02" in coverage.json()["cells"]
+
+
+def test_schema_and_local_docs(client, people):
+    assert client.get(reverse("api:schema")).status_code == 200
+    client.force_login(people.district_a_secretary)
+    docs = client.get(reverse("api:docs"))
+    assert docs.status_code == 200 and "cdn" not in docs.text.lower()
+
+
+@pytest.mark.parametrize("extra", [2, 20])
+def test_visit_list_query_count_is_flat(
+    api, people, oversight, tree, extra, django_assert_max_num_queries
+):
+    from tests.test_visits import grow
+
+    grow(tree, oversight, extra)
+    as_user(api, "c01.vp")
+    with django_assert_max_num_queries(8):
+        assert api.get("/api/v1/visits/", {"limit": 50}).status_code == 200
+
+
+def test_login_is_throttled(api, people):
+    for _ in range(10):
+        api.post(reverse("api:token"), {"username": "d01.bithu", "password": "x"}, format="json")
+    blocked = api.post(
+        reverse("api:token"),
+        {"username": "d01.bithu", "password": "secret-pass-123"},
+        format="json",
+    )
+    assert blocked.status_code == 429 and "detail" in blocked.json()

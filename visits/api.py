@@ -1,0 +1,118 @@
+"""API: meetings and visits, with the review actions; the rules are the pages' rules."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from oversight.api import ReadOnlyScopedViewSet
+from oversight.models import Unit
+from visits.models import FieldVisitType, Meeting, Visit, VisitKind
+from visits.services import do_accept_visit, do_return_visit, do_save_visit, do_submit_visit
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    cell = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "cell", "kind", "month", "date", "time", "place", "topic", "status",
+                  "self_rating"]  # fmt: skip
+
+
+class MeetingViewSet(ReadOnlyScopedViewSet):
+    model = Meeting
+    serializer_class = MeetingSerializer
+
+    def get_queryset(self) -> QuerySet[Meeting]:
+        meetings = self.scoped().select_related("cell").order_by("date", "pk")
+        unit_code = self.request.query_params.get("unit")
+        if unit_code:
+            unit = get_object_or_404(Unit.objects.visible_to(self.request.user), code=unit_code)
+            meetings = meetings.within(unit)
+        return meetings
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.all(), required=False
+    )
+    meeting = serializers.PrimaryKeyRelatedField(queryset=Meeting.objects.all(), required=False)
+    field_type = serializers.ChoiceField(
+        choices=FieldVisitType.choices, required=False, allow_blank=True
+    )
+
+    class Meta:
+        model = Visit
+        fields = ["id", "member", "kind", "meeting", "unit", "date", "field_type",
+                  "members_present", "members_total", "findings", "recommendations",
+                  "follow_up_needed", "rating", "status", "review_comment", "submitted_at",
+                  "reviewed_at"]  # fmt: skip
+        read_only_fields = ["id", "member", "rating", "status", "review_comment",
+                            "submitted_at", "reviewed_at"]  # fmt: skip
+        extra_kwargs = {"date": {"required": False}}
+
+
+class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyScopedViewSet):
+    """Visits in scope; a member logs their own (``kind`` meeting with ``meeting``, or field with
+    ``unit``, ``date`` and ``field_type``), then submits; office staff accept or return."""
+
+    model = Visit
+    serializer_class = VisitSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Visit]:
+        visits = self.scoped().select_related("unit", "meeting").order_by("-date", "-pk")
+        status = self.request.query_params.get("status")
+        return visits.filter(status=status) if status else visits
+
+    def _save(self, visit: Visit, data: dict[str, Any], submit: bool) -> Response:
+        for name, value in data.items():
+            setattr(visit, name, value)
+        saved = do_save_visit(self.request.user, visit, submit=submit)
+        return Response(self.get_serializer(saved).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if data.get("meeting") is not None:
+            get_object_or_404(Meeting.objects.visible_to(request.user), pk=data["meeting"].pk)
+        visit = Visit(
+            member=request.user, logged_by=request.user, kind=data.pop("kind", VisitKind.MEETING)
+        )
+        response = self._save(visit, data, submit=False)
+        response.status_code = 201
+        return response
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        visit = self.get_object()
+        serializer = self.get_serializer(visit, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k not in ("kind", "meeting")}
+        return self._save(visit, data, submit=False)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        visit = do_submit_visit(request.user, self.get_object())
+        return Response(self.get_serializer(visit).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        visit = do_accept_visit(request.user, self.get_object())
+        return Response(self.get_serializer(visit).data)
+
+    @extend_schema(request=inline_serializer("ReturnRequest", {"comment": serializers.CharField()}))
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        visit = do_return_visit(
+            request.user, self.get_object(), str(request.data.get("comment", ""))
+        )
+        return Response(self.get_serializer(visit).data)
