@@ -159,3 +159,18 @@ def test_login_is_throttled(api, people):
         format="json",
     )
     assert blocked.status_code == 429 and "detail" in blocked.json()
+
+
+@pytest.mark.parametrize("extra", [2, 20])
+@pytest.mark.parametrize(
+    "resource", ["units", "people", "positions", "assignments", "meetings", "visits", "tasks"]
+)
+def test_every_list_endpoint_stays_flat_as_data_grows(
+    api, people, oversight, tree, resource, extra, django_assert_max_num_queries
+):
+    from tests.test_visits import grow
+
+    grow(tree, oversight, extra)
+    as_user(api, "tinh.vp")
+    with django_assert_max_num_queries(8):
+        assert api.get(f"/api/v1/{resource}/", {"limit": 100}).status_code == 200
