@@ -174,3 +174,21 @@ def test_every_list_endpoint_stays_flat_as_data_grows(
     as_user(api, "tinh.vp")
     with django_assert_max_num_queries(8):
         assert api.get(f"/api/v1/{resource}/", {"limit": 100}).status_code == 200
+
+
+def test_nul_characters_are_bad_input_not_a_crash(api, people, oversight):
+    as_user(api, "tinh.vp")
+    assert api.get("/api/v1/units/", {"code": "C0\x001"}).status_code == 400
+    response = api.post(
+        "/api/v1/assignments/",
+        {"member": oversight.district_member.pk, "unit": "\x00"},
+        format="json",
+    )
+    assert response.status_code == 400 and "NUL" in response.json()["errors"]["non_field_errors"][0]
+    fresh_client = APIClient()
+    assert (
+        fresh_client.post(
+            reverse("api:token"), {"username": "a\x00", "password": "x"}, format="json"
+        ).status_code
+        == 400
+    )
