@@ -53,11 +53,6 @@ class Level(models.TextChoices):
     def rank_of(cls, value: str) -> int:
         return cls(value).rank
 
-    @classmethod
-    def tenant_levels(cls) -> list[str]:
-        """Levels at which a unit can be a tenant (a committee with its own office)."""
-        return [cls.PROVINCE, cls.DISTRICT, cls.COMMUNE]
-
 
 def path_for(code: str, parent_path: str | None) -> str:
     """The materialised path of a unit with ``code`` under a parent whose path is given."""
@@ -67,6 +62,12 @@ def path_for(code: str, parent_path: str | None) -> str:
 def codes_in_path(path: str) -> list[str]:
     """The codes of a unit's ancestors and of the unit itself, root first."""
     return [code for code in path.split(PATH_SEPARATOR) if code]
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a unit and of every unit above it, root first."""
+    codes = codes_in_path(path)
+    return [PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR for i in range(len(codes))]
 
 
 class PathSegment(models.Func):
@@ -330,8 +331,7 @@ class Unit(models.Model):
 
     def ancestor_paths(self) -> list[str]:
         """Paths of this unit and of every unit above it, root first."""
-        codes = codes_in_path(self.path)
-        return [PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR for i in range(len(codes))]
+        return ancestor_paths(self.path)
 
     def ancestor_codes(self) -> list[str]:
         """Codes of the units above this one, root first."""

@@ -288,11 +288,6 @@ class CoverageReport:
     without_successor: list[Assignment]  # ended, with nobody assigned to the unit since
     by_group: list[tuple[Unit, int, int]]  # (district, cells unvisited, cells)
 
-    @property
-    def cells_visited_percent(self) -> int:
-        visited = self.cells_total - len(self.cells)
-        return round(100 * visited / self.cells_total) if self.cells_total else 100
-
 
 def _depth(root: Unit | None) -> int:
     return len(codes_in_path(root.path)) if root is not None else 0

@@ -153,3 +153,23 @@ def test_stale_tenant_choice_falls_back_to_a_held_position(people, tree):
     user.save()
     assert fresh(user).working_tenant() == tree.district_a
     assert not Unit.objects.visible_to(fresh(user)).filter(code="C02").exists()
+
+
+def test_nul_characters_are_refused_on_pages_too(client, people, oversight):
+    from visits.models import Visit
+    from visits.services import do_save_visit
+
+    client.force_login(people.district_a_secretary)
+    assert client.get(reverse("unit-search"), {"q": "a\x00b"}).status_code == 400
+    visit = do_save_visit(
+        fresh(oversight.district_member),
+        Visit(member=oversight.district_member, logged_by=oversight.district_member,
+              kind="meeting", meeting=oversight.meeting_a),
+        submit=True,
+    )  # fmt: skip
+    client.force_login(people.commune_a_staff)
+    response = client.post(
+        reverse("visit-review", args=[visit.pk]), {"action": "return", "review_comment": "x\x00"}
+    )
+    assert response.status_code == 400
+    assert Visit.objects.get(pk=visit.pk).status == "submitted"

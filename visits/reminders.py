@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from accounts.models import Position, User
 from accounts.roles import Role
 from assignments.models import Assignment, BreakthroughTask, TaskStatus
-from oversight.models import codes_in_path
+from oversight.models import ancestor_paths
 from visits.models import (
     Meeting,
     MeetingStatus,
@@ -62,11 +62,6 @@ def read_unsubscribe_token(token: str) -> tuple[int, str]:
     return int(data["user"]), str(data["kind"])
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    codes = codes_in_path(path)
-    return ["".join(f"{code}/" for code in codes[: i + 1]) for i in range(len(codes))]
-
-
 def plan_upcoming_meetings(today: datetime.date) -> list[Planned]:
     """Overseers of cells meeting within the next ``REMINDER_DAYS_BEFORE_MEETING`` days: a window
     rather than one day, so a day the beat was down is caught up on the next, once."""
@@ -85,9 +80,7 @@ def plan_upcoming_meetings(today: datetime.date) -> list[Planned]:
         overseers[path].add(member_id)
     planned = []
     for meeting in meetings:
-        members = set().union(
-            *(overseers.get(p, set()) for p in _ancestor_paths(meeting.cell.path))
-        )
+        members = set().union(*(overseers.get(p, set()) for p in ancestor_paths(meeting.cell.path)))
         for member_id in members:
             planned.append(
                 Planned(
@@ -244,7 +237,7 @@ def plan_task_reminders(today: datetime.date) -> list[Planned]:
     for task in tasks:
         context = _task_context(task)
         if task.deadline < today:
-            above = _ancestor_paths(task.owner_unit.path)
+            above = ancestor_paths(task.owner_unit.path)
             people = {task.cadre_id, *(u for path in above for u in offices.get(path, []))}
             planned += [
                 Planned(
