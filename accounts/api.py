@@ -1,41 +1,130 @@
-"""API: people and their positions, as far as the caller's scope reaches."""
+"""API: people and their positions, as far as the caller's scope reaches; writes through
+``accounts.services`` like the import does."""
+
+from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from accounts.models import Position, User
-from oversight.api import ReadOnlyScopedViewSet
+from accounts.roles import Role
+from accounts.services import (
+    PERSON_DETAILS,
+    do_add_person,
+    do_appoint,
+    do_end_position,
+    do_update_person,
+)
+from oversight.api import InScopePrimaryKeyField, InScopeSlugField, ReadOnlyScopedViewSet
+from oversight.models import Unit
 
 
 class PositionSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    user = InScopePrimaryKeyField(queryset=User.objects.all())
+    unit = InScopeSlugField(slug_field="code", queryset=Unit.objects.all())
     term = serializers.StringRelatedField()
 
     class Meta:
         model = Position
         fields = ["id", "user", "unit", "role", "title", "term", "start_date", "end_date"]
+        read_only_fields = ["id", "term", "end_date"]
+        extra_kwargs = {"start_date": {"required": False}}
 
 
-class PositionViewSet(ReadOnlyScopedViewSet):
+class EndSerializer(serializers.Serializer):
+    end_date = serializers.DateField(required=False, help_text="today when left out")
+
+
+class PositionViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
+    """Positions in scope; the office appoints people it can see and ends positions."""
+
     model = Position
     serializer_class = PositionSerializer
+    action_permissions = {"create": "accounts.add_position", "end": "accounts.change_position"}
 
     def get_queryset(self) -> QuerySet[Position]:
         return self.scoped().select_related("unit", "term").order_by("unit__path", "pk")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        position = do_appoint(
+            request.user,
+            data["user"],
+            data["unit"],
+            data["role"],
+            title=data.get("title", ""),
+            start_date=data.get("start_date"),
+        )
+        return Response(self.get_serializer(position).data, status=201)
+
+    @extend_schema(request=EndSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        end_date = self.validated(EndSerializer).get("end_date")
+        position = do_end_position(request.user, self.get_object(), end_date)
+        return Response(self.get_serializer(position).data)
 
 
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "username", "full_name", "email", "staff_number"]
+        fields = ["id", "username", *PERSON_DETAILS]
+        read_only_fields = ["id", "username"]
 
 
-class PersonViewSet(ReadOnlyScopedViewSet):
-    """People holding a position in the caller's scope."""
+class NewPersonSerializer(serializers.Serializer):
+    """A new person and the first position they hold."""
 
-    model = Position
+    username = serializers.CharField(max_length=150)
+    full_name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    staff_number = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    unit = InScopeSlugField(slug_field="code", queryset=Unit.objects.all())
+    role = serializers.ChoiceField(choices=Role.choices)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    start_date = serializers.DateField(required=False)
+
+
+class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyScopedViewSet):
+    """People holding a position in the caller's scope; the office adds and corrects them."""
+
+    model = User
     serializer_class = PersonSerializer
+    action_permissions = {
+        "create": "accounts.add_position",
+        "partial_update": "accounts.change_position",
+    }
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[User]:
-        holders = self.scoped().values("user_id")
-        return User.objects.filter(pk__in=holders).order_by("full_name", "pk")
+        return self.scoped().order_by("full_name", "pk")
+
+    @extend_schema(request=NewPersonSerializer, responses={201: PersonSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = NewPersonSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        position = do_add_person(
+            request.user,
+            username=data.pop("username"),
+            unit=data.pop("unit"),
+            role=data.pop("role"),
+            title=data.pop("title", ""),
+            start_date=data.pop("start_date", None),
+            **data,
+        )
+        return Response(self.get_serializer(position.user).data, status=201)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = self.get_object()
+        serializer = self.get_serializer(person, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        updated = do_update_person(request.user, person, **serializer.validated_data)
+        return Response(self.get_serializer(updated).data)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import AbstractUser, AnonymousUser, Group, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -14,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role, group_name
 from oversight.models import Level, ScopedQuerySet, Unit
+
+
+class PeopleManager(UserManager["User"]):
+    def visible_to(self, user: User | AnonymousUser) -> models.QuerySet[User]:
+        """People who hold or held a position in ``user``'s scope, and ``user`` themselves: the
+        gate for people, through the positions' gate."""
+        holders = Position.objects.visible_to(user).values("user_id")
+        condition = Q(pk__in=holders)
+        if user.is_authenticated:
+            condition |= Q(pk=user.pk)
+        return self.filter(condition)
 
 
 class User(AbstractUser):
@@ -32,6 +43,8 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects: ClassVar[PeopleManager] = PeopleManager()
 
     class Meta:
         verbose_name = _("người dùng")

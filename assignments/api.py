@@ -3,21 +3,41 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
-from rest_framework import mixins, serializers
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, serializers
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.api import EndSerializer
 from accounts.models import User
-from assignments.models import Assignment, AssignmentKind, BreakthroughTask
-from assignments.services import do_assign
-from oversight.api import ReadOnlyScopedViewSet
+from assignments.models import (
+    Assignment,
+    AssignmentKind,
+    BreakthroughTask,
+    ExtensionRequest,
+    ExtensionStatus,
+    TaskProgress,
+    TaskResult,
+)
+from assignments.services import (
+    do_approve_task,
+    do_assign,
+    do_decide_extension,
+    do_end_assignment,
+    do_evaluate_task,
+    do_propose_task,
+    do_report_progress,
+    do_request_extension,
+)
+from oversight.api import InScopePrimaryKeyField, InScopeSlugField, ReadOnlyScopedViewSet
 from oversight.models import Unit
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
-    member = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    unit = InScopeSlugField(slug_field="code", queryset=Unit.objects.all())
+    member = InScopePrimaryKeyField(queryset=User.objects.all())
     term = serializers.StringRelatedField()
     kind = serializers.ChoiceField(choices=AssignmentKind.choices, default=AssignmentKind.IN_CHARGE)
 
@@ -31,6 +51,10 @@ class AssignmentSerializer(serializers.ModelSerializer):
 class AssignmentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     model = Assignment
     serializer_class = AssignmentSerializer
+    action_permissions = {
+        "create": "assignments.add_assignment",
+        "end": "assignments.add_assignment",
+    }
 
     def get_queryset(self) -> QuerySet[Assignment]:
         return self.scoped().select_related("unit", "term").order_by("unit__path", "pk")
@@ -39,33 +63,143 @@ class AssignmentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=data["unit"].pk)
         assignment = do_assign(
             request.user,
             data["member"],
-            unit,
+            data["unit"],
             kind=data["kind"],
             start_date=data.get("start_date"),
             note=data.get("note", ""),
         )
         return Response(self.get_serializer(assignment).data, status=201)
 
+    @extend_schema(request=EndSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        end_date = self.validated(EndSerializer).get("end_date")
+        assignment = do_end_assignment(request.user, self.get_object(), end_date)
+        return Response(self.get_serializer(assignment).data)
+
 
 class TaskSerializer(serializers.ModelSerializer):
     owner_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    cadre = InScopePrimaryKeyField(queryset=User.objects.all())
 
     class Meta:
         model = BreakthroughTask
-        fields = ["id", "title", "kind", "cadre", "owner_unit", "year", "deadline",
-                  "expected_result", "target", "status", "result", "decision_number",
-                  "decision_date"]  # fmt: skip
+        fields = ["id", "title", "description", "kind", "cadre", "owner_unit", "year",
+                  "deadline", "expected_result", "target", "status", "result", "evaluation",
+                  "decision_number", "decision_date"]  # fmt: skip
+        read_only_fields = ["id", "owner_unit", "status", "result", "evaluation",
+                            "decision_number", "decision_date"]  # fmt: skip
 
 
-class TaskViewSet(ReadOnlyScopedViewSet):
+class ApproveSerializer(serializers.Serializer):
+    decision_number = serializers.CharField(max_length=64)
+    decision_date = serializers.DateField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    percent = serializers.IntegerField(min_value=0, max_value=100)
+    narrative = serializers.CharField()
+
+
+class ProgressReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TaskProgress
+        fields = ["id", "date", "percent", "narrative"]
+
+
+class ExtensionRequestSerializer(serializers.Serializer):
+    new_deadline = serializers.DateField()
+    reason = serializers.CharField()
+
+
+class ExtensionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExtensionRequest
+        fields = ["id", "new_deadline", "reason", "status", "decision_comment"]
+
+
+class ExtensionDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EvaluationSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=TaskResult.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+@extend_schema(parameters=[OpenApiParameter("year", int)])
+class TaskViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
+    """Breakthrough and commissioned tasks in scope. The office proposes, approves, decides
+    extensions and evaluates; the cadre reports progress and asks for extensions."""
+
     model = BreakthroughTask
     serializer_class = TaskSerializer
+    action_permissions = {
+        "create": "assignments.add_breakthroughtask",
+        "approve": "assignments.evaluate_task",
+        "decide_extension": "assignments.evaluate_task",
+        "evaluate": "assignments.evaluate_task",
+    }
 
     def get_queryset(self) -> QuerySet[BreakthroughTask]:
         tasks = self.scoped().select_related("owner_unit").order_by("year", "deadline", "pk")
         year = self.request.query_params.get("year", "")
         return tasks.filter(year=int(year)) if year.isdigit() else tasks
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        task = do_propose_task(request.user, data.pop("cadre"), **data)
+        return Response(self.get_serializer(task).data, status=201)
+
+    @extend_schema(request=ApproveSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        data = self.validated(ApproveSerializer)
+        task = do_approve_task(
+            request.user, self.get_object(), data["decision_number"], data["decision_date"]
+        )
+        return Response(self.get_serializer(task).data)
+
+    @extend_schema(request=ProgressSerializer, responses={201: ProgressReportSerializer})
+    @action(detail=True, methods=["post"])
+    def progress(self, request: Request, pk: str | None = None) -> Response:
+        data = self.validated(ProgressSerializer)
+        report = do_report_progress(
+            request.user, self.get_object(), data["percent"], data["narrative"]
+        )
+        return Response(ProgressReportSerializer(report).data, status=201)
+
+    @extend_schema(request=ExtensionRequestSerializer, responses={201: ExtensionSerializer})
+    @action(detail=True, methods=["post"])
+    def extension(self, request: Request, pk: str | None = None) -> Response:
+        data = self.validated(ExtensionRequestSerializer)
+        extension = do_request_extension(
+            request.user, self.get_object(), data["new_deadline"], data["reason"]
+        )
+        return Response(ExtensionSerializer(extension).data, status=201)
+
+    @extend_schema(request=ExtensionDecisionSerializer, responses=ExtensionSerializer)
+    @action(detail=True, methods=["post"], url_path="decide-extension")
+    def decide_extension(self, request: Request, pk: str | None = None) -> Response:
+        data = self.validated(ExtensionDecisionSerializer)
+        task = self.get_object()
+        pending = task.extensions.filter(status=ExtensionStatus.PENDING).first()
+        if pending is None:
+            raise exceptions.ValidationError(
+                {"non_field_errors": [_("Không có đề nghị gia hạn nào đang chờ.")]}
+            )
+        decided = do_decide_extension(request.user, pending, data["approve"], data["comment"])
+        return Response(ExtensionSerializer(decided).data)
+
+    @extend_schema(request=EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def evaluate(self, request: Request, pk: str | None = None) -> Response:
+        data = self.validated(EvaluationSerializer)
+        task = do_evaluate_task(request.user, self.get_object(), data["result"], data["comment"])
+        return Response(self.get_serializer(task).data)

@@ -131,6 +131,52 @@ def _check_open(task: BreakthroughTask) -> None:
 
 
 @transaction.atomic
+def do_propose_task(
+    office: User,
+    cadre: User,
+    *,
+    title: str,
+    kind: str,
+    year: int,
+    deadline: datetime.date,
+    expected_result: str,
+    target: str = "",
+    description: str = "",
+) -> BreakthroughTask:
+    """Put a task on the year's list for ``cadre``: it belongs to the unit of the cadre's highest
+    position in the office's scope and waits for the Standing Committee's decision."""
+    if not office.has_perm("assignments.add_breakthroughtask"):
+        raise PermissionDenied(_("Bạn không có quyền thêm nhiệm vụ."))
+    position = (
+        Position.objects.visible_to(office)
+        .current()
+        .filter(user=cadre)
+        .select_related("unit")
+        .order_by("unit__path")
+        .first()
+    )
+    if position is None:
+        raise ValidationError(
+            {"cadre": _("Người này không giữ chức vụ nào trong phạm vi của bạn.")}
+        )
+    task = BreakthroughTask(
+        title=title.strip(),
+        kind=kind,
+        cadre=cadre,
+        position=position,
+        owner_unit=position.unit,
+        year=year,
+        deadline=deadline,
+        expected_result=expected_result.strip(),
+        target=target.strip(),
+        description=description.strip(),
+    )
+    task.full_clean()
+    task.save()
+    return task
+
+
+@transaction.atomic
 def do_approve_task(
     office: User,
     task: BreakthroughTask,

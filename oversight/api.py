@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
@@ -45,18 +47,103 @@ def exception_handler(error: Exception, context: dict[str, Any]) -> Response | N
         response.data = {"detail": data["detail"], "errors": {}}
     else:
         errors = data if isinstance(data, dict) else {"non_field_errors": data}
-        response.data = {"detail": _("Dữ liệu không hợp lệ."), "errors": errors}
+        response.data = {"detail": _("Dữ liệu không hợp lệ."), "errors": flat_errors(errors)}
     return response
+
+
+def flat_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Nested serializer errors as one level, ``{"points.q1": [...]}``, so that every error
+    body has the same shape: a field's dotted name → its messages."""
+    if isinstance(errors, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in errors.items():
+            flat.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(errors, list) and all(isinstance(e, str) for e in errors):
+        return {prefix or "non_field_errors": [str(e) for e in errors]}
+    if isinstance(errors, list):
+        flat = {}
+        for index, value in enumerate(errors):
+            if value:
+                flat.update(flat_errors(value, f"{prefix}.{index}"))
+        return flat
+    return {prefix or "non_field_errors": [str(errors)]}
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="field name (dotted when nested) → messages; empty unless the input was invalid",
+    )
+
+
+ERROR_RESPONSES = {
+    "400": OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` names fields."),
+    "401": OpenApiResponse(ErrorSerializer, description="Not signed in, or a bad token."),
+    "403": OpenApiResponse(ErrorSerializer, description="Signed in, but not allowed to do this."),
+    "404": OpenApiResponse(ErrorSerializer, description="Missing, or outside the caller's scope."),
+    "429": OpenApiResponse(ErrorSerializer, description="Too many attempts; wait and retry."),
+}
+
+
+class PortalAutoSchema(AutoSchema):
+    """Every operation documents the error bodies it can answer, in the one error shape."""
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        codes = ["400", "401", "403", "404"]
+        if getattr(self.view, "throttle_scope", None):
+            codes.append("429")
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    ERROR_RESPONSES[code], code, direction=direction
+                )
+        return responses
+
+
+class InScopeMixin:
+    """A related field that only resolves objects inside the caller's scope: an id or code
+    outside it is answered like one that does not exist."""
+
+    context: dict[str, Any]
+
+    def get_queryset(self) -> Any:
+        model = self.queryset.model  # type: ignore[attr-defined]
+        return model.objects.visible_to(self.context["request"].user)
+
+
+class InScopeSlugField(InScopeMixin, serializers.SlugRelatedField):
+    default_error_messages = {
+        "does_not_exist": _lazy("Không có mã “{value}” trong phạm vi của bạn."),
+        "invalid": _lazy("Giá trị không hợp lệ."),
+    }
+
+
+class InScopePrimaryKeyField(InScopeMixin, serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": _lazy("Không có mục số {pk_value} trong phạm vi của bạn."),
+        "incorrect_type": _lazy("Hãy nhập một số."),
+    }
 
 
 class ScopedViewSetMixin:
     """``get_queryset`` is the model's ``visible_to(user)``: the API sees what the pages see."""
 
     model: ClassVar[type[Model]]
+    #: action → the model permission it needs (an action not named needs none beyond login)
+    action_permissions: ClassVar[dict[str, str]] = {}
     request: Request
 
     def scoped(self) -> Any:
         return self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
+
+    def validated(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+        """The request body checked by an action's own input serializer (400 naming fields)."""
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
 
 
 class TokenView(APIView):

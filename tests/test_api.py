@@ -107,17 +107,24 @@ def test_writes_run_the_models_rules(api, people, oversight):
         "/api/v1/visits/", {"kind": "meeting", "meeting": oversight.meeting_a2.pk}, format="json"
     )
     assert refused.status_code == 400 and "meeting" in refused.json()["errors"]
+    # An id or a code outside the caller's scope is answered like one that does not exist.
     hidden = api.post(
         "/api/v1/visits/", {"kind": "meeting", "meeting": oversight.meeting_b.pk}, format="json"
     )
-    assert hidden.status_code == 404
+    missing = api.post("/api/v1/visits/", {"kind": "meeting", "meeting": 999999}, format="json")
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json()["errors"]["meeting"] == [
+        f"Không có mục số {oversight.meeting_b.pk} trong phạm vi của bạn."
+    ]
     as_user(api, "d02.vp")
     outside = api.post(
         "/api/v1/assignments/",
         {"member": oversight.district_member.pk, "unit": "C01"},
         format="json",
     )
-    assert outside.status_code == 404
+    assert outside.status_code == 400
+    assert outside.json()["errors"]["unit"] == ["Không có mã “C01” trong phạm vi của bạn."]
+    assert outside.json()["errors"]["member"]
 
 
 def test_reports_by_code_and_month(api, people, oversight):

@@ -10,10 +10,19 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from oversight.api import ReadOnlyScopedViewSet
+from accounts.models import User
+from oversight.api import InScopePrimaryKeyField, InScopeSlugField, ReadOnlyScopedViewSet
 from oversight.models import Unit
 from visits.models import FieldVisitType, Meeting, Visit, VisitKind
-from visits.services import do_accept_visit, do_return_visit, do_save_visit, do_submit_visit
+from visits.services import (
+    do_accept_visit,
+    do_cancel_meeting,
+    do_move_meeting,
+    do_return_visit,
+    do_save_visit,
+    do_score_meeting,
+    do_submit_visit,
+)
 
 
 class MeetingSerializer(serializers.ModelSerializer):
@@ -22,12 +31,37 @@ class MeetingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Meeting
         fields = ["id", "cell", "kind", "month", "date", "time", "place", "topic", "status",
+                  "original_date", "change_reason", "self_points", "self_total",
                   "self_rating"]  # fmt: skip
 
 
+class MoveSerializer(serializers.Serializer):
+    new_date = serializers.DateField()
+    reason = serializers.CharField()
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ScoreSerializer(serializers.Serializer):
+    points = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="criterion code → points, every criterion of the province's score sheet",
+    )
+
+
 class MeetingViewSet(ReadOnlyScopedViewSet):
+    """Meetings of the cells in scope (``unit``: only those under that code). The office and the
+    cell's secretary move a meeting within its month, cancel it, or record the cell's own score."""
+
     model = Meeting
     serializer_class = MeetingSerializer
+    action_permissions = {
+        "move": "visits.change_meeting",
+        "cancel": "visits.change_meeting",
+        "score": "visits.change_meeting",
+    }
 
     def get_queryset(self) -> QuerySet[Meeting]:
         meetings = self.scoped().select_related("cell").order_by("date", "pk")
@@ -37,12 +71,42 @@ class MeetingViewSet(ReadOnlyScopedViewSet):
             meetings = meetings.within(unit)
         return meetings
 
+    @extend_schema(request=MoveSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str | None = None) -> Response:
+        data = self.validated(MoveSerializer)
+        meeting = do_move_meeting(request.user, self.get_object(), data["new_date"], data["reason"])
+        return Response(self.get_serializer(meeting).data)
+
+    @extend_schema(request=CancelSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        data = self.validated(CancelSerializer)
+        meeting = do_cancel_meeting(request.user, self.get_object(), data["reason"])
+        return Response(self.get_serializer(meeting).data)
+
+    @extend_schema(request=ScoreSerializer)
+    @action(detail=True, methods=["post"])
+    def score(self, request: Request, pk: str | None = None) -> Response:
+        data = self.validated(ScoreSerializer)
+        meeting = do_score_meeting(request.user, self.get_object(), data["points"])
+        return Response(self.get_serializer(meeting).data)
+
 
 class VisitSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(
-        slug_field="code", queryset=Unit.objects.all(), required=False
+    member = InScopePrimaryKeyField(
+        queryset=User.objects.all(),
+        required=False,
+        help_text="whose visit: the caller when left out; office staff may log for a member",
     )
-    meeting = serializers.PrimaryKeyRelatedField(queryset=Meeting.objects.all(), required=False)
+    unit = InScopeSlugField(slug_field="code", queryset=Unit.objects.all(), required=False)
+    meeting = InScopePrimaryKeyField(queryset=Meeting.objects.all(), required=False)
+    score_points = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        help_text="the visiting member's score: criterion code → points, or null to clear it",
+    )
     field_type = serializers.ChoiceField(
         choices=FieldVisitType.choices, required=False, allow_blank=True
     )
@@ -51,11 +115,13 @@ class VisitSerializer(serializers.ModelSerializer):
         model = Visit
         fields = ["id", "member", "kind", "meeting", "unit", "date", "field_type",
                   "members_present", "members_total", "findings", "recommendations",
-                  "follow_up_needed", "rating", "status", "review_comment", "submitted_at",
-                  "reviewed_at"]  # fmt: skip
-        read_only_fields = ["id", "member", "rating", "status", "review_comment",
+                  "follow_up_needed", "score_points", "score_total", "rating", "status",
+                  "review_comment", "submitted_at", "reviewed_at"]  # fmt: skip
+        read_only_fields = ["id", "score_total", "rating", "status", "review_comment",
                             "submitted_at", "reviewed_at"]  # fmt: skip
         extra_kwargs = {"date": {"required": False}}
+        # The model's constraints are checked by its full_clean() in the service, once.
+        validators: list[Any] = []
 
 
 class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyScopedViewSet):
@@ -64,6 +130,13 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySco
 
     model = Visit
     serializer_class = VisitSerializer
+    action_permissions = {
+        "create": "visits.add_visit",
+        "partial_update": "visits.change_visit",
+        "submit": "visits.change_visit",
+        "accept": "visits.review_visit",
+        "return_": "visits.review_visit",
+    }
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Visit]:
@@ -72,8 +145,11 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySco
         return visits.filter(status=status) if status else visits
 
     def _save(self, visit: Visit, data: dict[str, Any], submit: bool) -> Response:
+        scored, points = "score_points" in data, data.pop("score_points", None)
         for name, value in data.items():
             setattr(visit, name, value)
+        if scored:
+            visit.apply_score(points)
         saved = do_save_visit(self.request.user, visit, submit=submit)
         return Response(self.get_serializer(saved).data)
 
@@ -81,10 +157,10 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySco
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        if data.get("meeting") is not None:
-            get_object_or_404(Meeting.objects.visible_to(request.user), pk=data["meeting"].pk)
         visit = Visit(
-            member=request.user, logged_by=request.user, kind=data.pop("kind", VisitKind.MEETING)
+            member=data.pop("member", request.user),
+            logged_by=request.user,
+            kind=data.pop("kind", VisitKind.MEETING),
         )
         response = self._save(visit, data, submit=False)
         response.status_code = 201
@@ -94,7 +170,11 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySco
         visit = self.get_object()
         serializer = self.get_serializer(visit, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        data = {k: v for k, v in serializer.validated_data.items() if k not in ("kind", "meeting")}
+        data = {
+            k: v
+            for k, v in serializer.validated_data.items()
+            if k not in ("member", "kind", "meeting")
+        }
         return self._save(visit, data, submit=False)
 
     @extend_schema(request=None)
