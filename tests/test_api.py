@@ -1,11 +1,15 @@
 """The REST API: tokens, the same scope as the pages (404 outside), the same rules (403, 400)."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from tests.conftest import fresh
-from visits.models import Visit, VisitStatus
+from tests.factories import PositionFactory
+from visits.models import ScoreSheet, Visit, VisitStatus
 
 
 @pytest.fixture
@@ -199,3 +203,163 @@ def test_nul_characters_are_bad_input_not_a_crash(api, people, oversight):
         ).status_code
         == 400
     )
+
+
+def test_the_office_manages_people_and_positions(api, people, tree):
+    as_user(api, "c01.vp")
+    created = api.post(
+        "/api/v1/people/",
+        {
+            "username": "c01.uv2",
+            "full_name": "Hoàng Thị Lan",
+            "email": "lan@example.vn",
+            "unit": "C01",
+            "role": "executive_member",
+            "title": "Đảng ủy viên",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    person = User.objects.get(username="c01.uv2")
+    assert not person.has_usable_password()
+    assert person.positions.get().unit == tree.commune_a
+    duplicate = api.post(
+        "/api/v1/people/",
+        {"username": "c01.uv2", "full_name": "Khác", "unit": "C01", "role": "executive_member"},
+        format="json",
+    )
+    assert duplicate.status_code == 400 and "username" in duplicate.json()["errors"]
+    assert User.objects.filter(username="c01.uv2").count() == 1
+    appointed = api.post(
+        "/api/v1/positions/",
+        {"user": person.pk, "unit": "C01-01", "role": "cell_secretary"},
+        format="json",
+    )
+    assert appointed.status_code == 201 and appointed.json()["unit"] == "C01-01"
+    ended = api.post(f"/api/v1/positions/{appointed.json()['id']}/end/", {}, format="json")
+    assert ended.json()["end_date"] == datetime.date.today().isoformat()
+    patched = api.patch(f"/api/v1/people/{person.pk}/", {"phone": " 0912 "}, format="json")
+    assert patched.status_code == 200 and patched.json()["phone"] == "0912"
+
+
+def test_an_office_cannot_edit_someone_who_also_sits_above_it(api, people, tree):
+    """The district secretary also sits in the commune: its office could otherwise change their
+    email and take the account over with a password reset."""
+    PositionFactory(user=people.district_a_secretary, unit=tree.commune_a, role="secretary")
+    as_user(api, "c01.vp")
+    url = f"/api/v1/people/{people.district_a_secretary.pk}/"
+    assert api.get(url).status_code == 200
+    refused = api.patch(url, {"email": "ke.gian@example.com"}, format="json")
+    assert refused.status_code == 403
+    assert fresh(people.district_a_secretary).email != "ke.gian@example.com"
+
+
+def test_meetings_are_moved_cancelled_and_scored(api, people, oversight):
+    as_user(api, "c01-01.bithu")
+    meeting = oversight.meeting_a
+    moved = api.post(
+        f"/api/v1/meetings/{meeting.pk}/move/",
+        {"new_date": meeting.date.replace(day=20).isoformat(), "reason": "Trùng lịch"},
+        format="json",
+    )
+    assert moved.status_code == 200
+    assert moved.json()["original_date"] == meeting.date.isoformat()
+    outside_month = api.post(
+        f"/api/v1/meetings/{meeting.pk}/move/",
+        {"new_date": (meeting.date + datetime.timedelta(days=40)).isoformat(), "reason": "x"},
+        format="json",
+    )
+    assert outside_month.status_code == 400 and "date" in outside_month.json()["errors"]
+    sheet = ScoreSheet.for_unit(meeting.cell)
+    points = {c.code: c.max_points for c in sheet.criteria.all()}
+    assert (
+        api.post(f"/api/v1/meetings/{meeting.pk}/score/", {"points": points}, format="json").json()[
+            "self_rating"
+        ]
+        == "good"
+    )
+    points[next(iter(points))] = 999
+    too_many = api.post(f"/api/v1/meetings/{meeting.pk}/score/", {"points": points}, format="json")
+    assert too_many.status_code == 400 and too_many.json()["errors"]
+    cancelled = api.post(
+        f"/api/v1/meetings/{oversight.meeting_a2.pk}/cancel/", {"reason": ""}, format="json"
+    )
+    assert cancelled.status_code == 400 and "reason" in cancelled.json()["errors"]
+
+
+def test_a_visit_is_scored_and_the_office_logs_on_behalf(api, people, oversight):
+    as_user(api, "tinh.vp")
+    sheet = ScoreSheet.for_unit(oversight.meeting_a.cell)
+    points = {c.code: c.max_points // 2 for c in sheet.criteria.all()}
+    created = api.post(
+        "/api/v1/visits/",
+        {
+            "member": oversight.district_member.pk,
+            "kind": "meeting",
+            "meeting": oversight.meeting_a.pk,
+            "score_points": points,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    visit = Visit.objects.get(pk=created.json()["id"])
+    assert visit.member == oversight.district_member and visit.logged_by == people.province_office
+    assert visit.score_total == sum(points.values()) and visit.rating == created.json()["rating"]
+    cleared = api.patch(f"/api/v1/visits/{visit.pk}/", {"score_points": None}, format="json")
+    assert cleared.json()["rating"] == "" and cleared.json()["score_total"] is None
+
+
+def test_a_task_from_proposal_to_evaluation(api, people):
+    office, cadre = APIClient(), APIClient()
+    as_user(office, "tinh.vp")
+    as_user(cadre, "d01.bithu")
+    year = datetime.date.today().year
+    proposed = office.post(
+        "/api/v1/tasks/",
+        {
+            "title": "Xử lý dứt điểm 10 vụ việc tồn đọng",
+            "kind": "commissioned",
+            "cadre": people.district_a_secretary.pk,
+            "year": year,
+            "deadline": f"{year}-12-20",
+            "expected_result": "9/10 vụ việc",
+        },
+        format="json",
+    )
+    assert proposed.status_code == 201, proposed.content
+    task = proposed.json()
+    assert task["owner_unit"] == "D01" and task["status"] == "proposed"
+    early = cadre.post(
+        f"/api/v1/tasks/{task['id']}/progress/", {"percent": 10, "narrative": "Bắt đầu"}
+    )
+    assert early.status_code == 400  # not approved yet
+    approved = office.post(
+        f"/api/v1/tasks/{task['id']}/approve/",
+        {"decision_number": "15-QĐ/TU", "decision_date": f"{year}-01-10"},
+        format="json",
+    )
+    assert approved.json()["status"] == "approved"
+    report = cadre.post(
+        f"/api/v1/tasks/{task['id']}/progress/", {"percent": 90, "narrative": "9/10 vụ"}
+    )
+    assert report.status_code == 201 and report.json()["percent"] == 90
+    asked = cadre.post(
+        f"/api/v1/tasks/{task['id']}/extension/",
+        {"new_deadline": f"{year + 1}-03-31", "reason": "Chờ kết luận"},
+        format="json",
+    )
+    assert asked.status_code == 201
+    decided = office.post(
+        f"/api/v1/tasks/{task['id']}/decide-extension/", {"approve": True}, format="json"
+    )
+    assert decided.json()["status"] == "approved"
+    nothing_pending = office.post(
+        f"/api/v1/tasks/{task['id']}/decide-extension/", {"approve": True}, format="json"
+    )
+    assert nothing_pending.status_code == 400
+    evaluated = office.post(
+        f"/api/v1/tasks/{task['id']}/evaluate/", {"result": "completed"}, format="json"
+    )
+    assert evaluated.json()["status"] == "done"
+    locked = cadre.post(f"/api/v1/tasks/{task['id']}/progress/", {"percent": 100, "narrative": "x"})
+    assert locked.status_code == 400
