@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -131,13 +131,17 @@ class EvaluationSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-@extend_schema(parameters=[OpenApiParameter("year", int)])
+class TaskFilter(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+
+
 class TaskViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     """Breakthrough and commissioned tasks in scope. The office proposes, approves, decides
     extensions and evaluates; the cadre reports progress and asks for extensions."""
 
     model = BreakthroughTask
     serializer_class = TaskSerializer
+    filter_serializer = TaskFilter
     action_permissions = {
         "create": "assignments.add_breakthroughtask",
         "approve": "assignments.evaluate_task",
@@ -147,8 +151,8 @@ class TaskViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
 
     def get_queryset(self) -> QuerySet[BreakthroughTask]:
         tasks = self.scoped().select_related("owner_unit").order_by("year", "deadline", "pk")
-        year = self.request.query_params.get("year", "")
-        return tasks.filter(year=int(year)) if year.isdigit() else tasks
+        year = self.filters().get("year")
+        return tasks.filter(year=year) if year else tasks
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)

@@ -235,9 +235,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "oversight.api_permissions.ActionPermission",
+        "oversight.api_defaults.ActionPermission",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "oversight.api_defaults.PortalPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "oversight.api.PortalAutoSchema",
     "EXCEPTION_HANDLER": "oversight.api.exception_handler",

@@ -10,9 +10,10 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.defaults import page_not_found
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status, viewsets
@@ -49,6 +50,14 @@ def exception_handler(error: Exception, context: dict[str, Any]) -> Response | N
         errors = data if isinstance(data, dict) else {"non_field_errors": data}
         response.data = {"detail": _("Dữ liệu không hợp lệ."), "errors": flat_errors(errors)}
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 404 of a URL that matches no route: the API's error shape under ``/api/``, so that a
+    program never has to parse a page; the portal's own page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Không tìm thấy."), "errors": {}}, status=404)
+    return page_not_found(request, exception or Http404())
 
 
 def flat_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -90,6 +99,14 @@ ERROR_RESPONSES = {
 class PortalAutoSchema(AutoSchema):
     """Every operation documents the error bodies it can answer, in the one error shape."""
 
+    def get_override_parameters(self) -> list[Any]:
+        """A list's filters are documented from the serializer that checks them."""
+        parameters = list(super().get_override_parameters())
+        filters = getattr(self.view, "filter_serializer", None)
+        if filters is not None and self._is_list_view():
+            parameters.append(filters)
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         codes = ["400", "401", "403", "404"]
@@ -101,6 +118,15 @@ class PortalAutoSchema(AutoSchema):
                     ERROR_RESPONSES[code], code, direction=direction
                 )
         return responses
+
+
+def validated_query(request: Request, serializer_class: type[serializers.Serializer]) -> Any:
+    """The query string checked by a serializer of its parameters: an unknown choice, a word
+    where a number belongs or an empty value is a 400 naming the parameter."""
+    # A plain dict, not the QueryDict: DRF reads a blank value in form data as "not given".
+    serializer = serializer_class(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class InScopeMixin:
@@ -134,10 +160,19 @@ class ScopedViewSetMixin:
     model: ClassVar[type[Model]]
     #: action → the model permission it needs (an action not named needs none beyond login)
     action_permissions: ClassVar[dict[str, str]] = {}
+    #: the list's query parameters, checked and documented (see ``PortalAutoSchema``)
+    filter_serializer: ClassVar[type[serializers.Serializer] | None] = None
     request: Request
+    action: str | None
 
     def scoped(self) -> Any:
         return self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
+
+    def filters(self) -> dict[str, Any]:
+        """The list's query parameters, validated; nothing for other actions."""
+        if self.action != "list" or self.filter_serializer is None:
+            return {}
+        return dict(validated_query(self.request, self.filter_serializer))
 
     def validated(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         """The request body checked by an action's own input serializer (400 naming fields)."""

@@ -3,21 +3,21 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from oversight import reports
-from oversight.api import ReadOnlyScopedViewSet
+from oversight.api import ReadOnlyScopedViewSet, validated_query
 from oversight.models import Level, Unit
-from oversight.report_forms import ReportForm
+from oversight.report_forms import MAX_MONTHS, ReportForm
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Unit
@@ -25,14 +25,17 @@ class UnitSerializer(serializers.ModelSerializer):
                   "valid_from", "valid_to", "merged_into"]  # fmt: skip
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("level", str, enum=Level.values),
-        OpenApiParameter("parent", str, description="official code of the parent unit"),
-        OpenApiParameter("code", str),
-        OpenApiParameter("q", str, description="name or code, diacritics optional"),
-    ]
-)
+class UnitFilter(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Level.choices, required=False)
+    parent = serializers.CharField(
+        required=False, max_length=32, help_text="official code of the parent unit"
+    )
+    code = serializers.CharField(required=False, max_length=32)
+    q = serializers.CharField(
+        required=False, max_length=100, help_text="name or code, diacritics optional"
+    )
+
+
 class UnitViewSet(ReadOnlyScopedViewSet):
     """Units in the caller's scope, addressed by their official code."""
 
@@ -40,27 +43,90 @@ class UnitViewSet(ReadOnlyScopedViewSet):
     serializer_class = UnitSerializer
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
+    filter_serializer = UnitFilter
 
     def get_queryset(self) -> QuerySet[Unit]:
         units = self.scoped().select_related("parent", "merged_into").order_by("path")
-        params = self.request.query_params
-        if params.get("level"):
-            units = units.filter(level=params["level"])
-        if params.get("parent"):
-            units = units.filter(parent__code=params["parent"])
-        if params.get("code"):
-            units = units.filter(code=params["code"])
-        if params.get("q"):
-            units = units.search(params["q"])
+        filters = self.filters()
+        if "level" in filters:
+            units = units.filter(level=filters["level"])
+        if "parent" in filters:
+            units = units.filter(parent__code=filters["parent"])
+        if "code" in filters:
+            units = units.filter(code=filters["code"])
+        if "q" in filters:
+            units = units.search(filters["q"])
         return units
 
 
+class ReportQuery(serializers.Serializer):
+    """The reports' query string; the unit is then looked up within scope by ``ReportForm``."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "from" is a Python keyword, so the fields are named here rather than as attributes.
+        month = {"required": False, "regex": r"^\d{4}-\d{2}$", "help_text": "YYYY-MM"}
+        return {
+            "unit": serializers.CharField(
+                required=False, max_length=32, help_text="official code; your own unit if left out"
+            ),
+            "from": serializers.RegexField(**month),
+            "to": serializers.RegexField(**month),
+            "months": serializers.IntegerField(required=False, min_value=1, max_value=MAX_MONTHS),
+        }
+
+
+class TallySerializer(serializers.Serializer):
+    required = serializers.IntegerField()
+    logged = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    late = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["red", "amber", "green", "none"])
+
+
+class UnitTallySerializer(TallySerializer):
+    unit = serializers.CharField()
+
+
+class PeriodTallySerializer(TallySerializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class MemberComplianceSerializer(serializers.Serializer):
+    member = serializers.IntegerField()
+    name = serializers.CharField()
+    areas = serializers.ListField(child=serializers.CharField())
+    total = TallySerializer()
+    periods = PeriodTallySerializer(many=True)
+
+
+class ComplianceSerializer(serializers.Serializer):
+    unit = serializers.CharField(allow_null=True, help_text="null: an administrator's whole scope")
+    months = serializers.ListField(child=serializers.CharField(help_text="YYYY-MM"))
+    total = TallySerializer()
+    by_unit = UnitTallySerializer(many=True)
+    members = MemberComplianceSerializer(many=True)
+
+
+class CoverageSerializer(serializers.Serializer):
+    unit = serializers.CharField(allow_null=True, help_text="null: an administrator's whole scope")
+    months = serializers.IntegerField()
+    since = serializers.DateField()
+    communes = serializers.ListField(child=serializers.CharField(), help_text="not visited")
+    cells = serializers.ListField(child=serializers.CharField(), help_text="not visited")
+    communes_total = serializers.IntegerField()
+    cells_total = serializers.IntegerField()
+    member_left = serializers.ListField(child=serializers.CharField())
+    without_successor = serializers.ListField(child=serializers.CharField())
+
+
 def _report_form(request: Request) -> ReportForm:
+    query = validated_query(request, ReportQuery)
     data = {
-        "unit": request.query_params.get("unit", ""),
-        "start": request.query_params.get("from", ""),
-        "end": request.query_params.get("to", ""),
-        "months": request.query_params.get("months", ""),
+        "unit": query.get("unit", ""),
+        "start": query.get("from", ""),
+        "end": query.get("to", ""),
+        "months": query.get("months", ""),
     }
     form = ReportForm(data, user=request.user)
     if not form.is_valid():
@@ -68,14 +134,7 @@ def _report_form(request: Request) -> ReportForm:
     return form
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("unit", str),
-        OpenApiParameter("from", str),
-        OpenApiParameter("to", str),
-    ],
-    responses=dict,
-)
+@extend_schema(parameters=[ReportQuery], responses=ComplianceSerializer)
 @api_view(["GET"])
 def compliance_report(request: Request) -> Response:
     """Compliance with the attendance policy: members × periods, per unit below and in total."""
@@ -109,9 +168,7 @@ def compliance_report(request: Request) -> Response:
     )
 
 
-@extend_schema(
-    parameters=[OpenApiParameter("unit", str), OpenApiParameter("months", int)], responses=dict
-)
+@extend_schema(parameters=[ReportQuery], responses=CoverageSerializer)
 @api_view(["GET"])
 def coverage_report(request: Request) -> Response:
     """Communes and cells without an overseer visit in the last N months; orphaned areas."""

@@ -363,3 +363,37 @@ def test_a_task_from_proposal_to_evaluation(api, people):
     assert evaluated.json()["status"] == "done"
     locked = cadre.post(f"/api/v1/tasks/{task['id']}/progress/", {"percent": 100, "narrative": "x"})
     assert locked.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/api/v1/units/?limit=0", "limit"),
+        ("/api/v1/units/?limit=501", "limit"),
+        ("/api/v1/visits/?limit=abc", "limit"),
+        ("/api/v1/visits/?offset=-1", "offset"),
+        ("/api/v1/units/?level=thon", "level"),
+        ("/api/v1/units/?parent=", "parent"),
+        ("/api/v1/visits/?status=draftish", "status"),
+        ("/api/v1/tasks/?year=20x6", "year"),
+        ("/api/v1/reports/coverage/?months=0", "months"),
+        ("/api/v1/reports/compliance/?from=2026-1", "from"),
+    ],
+)
+def test_a_malformed_query_parameter_is_named_not_ignored(api, people, url, parameter):
+    as_user(api, "tinh.vp")
+    response = api.get(url)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [parameter]
+
+
+def test_an_unknown_api_address_answers_in_the_api_error_shape(api, people, client):
+    as_user(api, "tinh.vp")
+    for url in ["/api/v1/visits/0.5/", "/api/v1/nothing-here/"]:
+        response = api.get(url)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert set(response.json()) == {"detail", "errors"}
+    client.force_login(people.province_office)
+    page = client.get("/nothing-here/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from oversight.api import InScopePrimaryKeyField, InScopeSlugField, ReadOnlyScopedViewSet
 from oversight.models import Unit
-from visits.models import FieldVisitType, Meeting, Visit, VisitKind
+from visits.models import FieldVisitType, Meeting, Visit, VisitKind, VisitStatus
 from visits.services import (
     do_accept_visit,
     do_cancel_meeting,
@@ -33,6 +33,12 @@ class MeetingSerializer(serializers.ModelSerializer):
         fields = ["id", "cell", "kind", "month", "date", "time", "place", "topic", "status",
                   "original_date", "change_reason", "self_points", "self_total",
                   "self_rating"]  # fmt: skip
+
+
+class MeetingFilter(serializers.Serializer):
+    unit = serializers.CharField(
+        required=False, max_length=32, help_text="official code: only the meetings under it"
+    )
 
 
 class MoveSerializer(serializers.Serializer):
@@ -57,6 +63,7 @@ class MeetingViewSet(ReadOnlyScopedViewSet):
 
     model = Meeting
     serializer_class = MeetingSerializer
+    filter_serializer = MeetingFilter
     action_permissions = {
         "move": "visits.change_meeting",
         "cancel": "visits.change_meeting",
@@ -65,7 +72,7 @@ class MeetingViewSet(ReadOnlyScopedViewSet):
 
     def get_queryset(self) -> QuerySet[Meeting]:
         meetings = self.scoped().select_related("cell").order_by("date", "pk")
-        unit_code = self.request.query_params.get("unit")
+        unit_code = self.filters().get("unit")
         if unit_code:
             unit = get_object_or_404(Unit.objects.visible_to(self.request.user), code=unit_code)
             meetings = meetings.within(unit)
@@ -100,7 +107,9 @@ class VisitSerializer(serializers.ModelSerializer):
         help_text="whose visit: the caller when left out; office staff may log for a member",
     )
     unit = InScopeSlugField(slug_field="code", queryset=Unit.objects.all(), required=False)
-    meeting = InScopePrimaryKeyField(queryset=Meeting.objects.all(), required=False)
+    meeting = InScopePrimaryKeyField(
+        queryset=Meeting.objects.all(), required=False, allow_null=True
+    )
     score_points = serializers.DictField(
         child=serializers.IntegerField(),
         required=False,
@@ -124,12 +133,17 @@ class VisitSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
+class VisitFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=VisitStatus.choices, required=False)
+
+
 class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyScopedViewSet):
     """Visits in scope; a member logs their own (``kind`` meeting with ``meeting``, or field with
     ``unit``, ``date`` and ``field_type``), then submits; office staff accept or return."""
 
     model = Visit
     serializer_class = VisitSerializer
+    filter_serializer = VisitFilter
     action_permissions = {
         "create": "visits.add_visit",
         "partial_update": "visits.change_visit",
@@ -141,7 +155,7 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySco
 
     def get_queryset(self) -> QuerySet[Visit]:
         visits = self.scoped().select_related("unit", "meeting").order_by("-date", "-pk")
-        status = self.request.query_params.get("status")
+        status = self.filters().get("status")
         return visits.filter(status=status) if status else visits
 
     def _save(self, visit: Visit, data: dict[str, Any], submit: bool) -> Response:
