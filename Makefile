@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/national_reports.py
 	$(BIN)/python bench/import_assignments.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/api_load.py
 
 messages: install
 	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-location --no-wrap

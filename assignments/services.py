@@ -85,8 +85,13 @@ def do_assign(
 def do_end_assignment(
     actor: User, assignment: Assignment, on: datetime.date | None = None
 ) -> Assignment:
-    """End an assignment on ``on``; it stays in the history."""
+    """End an assignment on ``on``; it stays in the history. Only a level that can see the
+    member's own position may end it: a commune cannot drop the province's overseer."""
     _check_may_assign(actor, assignment.unit)
+    if not Position.objects.visible_to(actor).filter(user_id=assignment.member_id).exists():
+        raise PermissionDenied(
+            _("Phân công này do cấp trên quyết định; chỉ cấp trên kết thúc được.")
+        )
     assignment.end_date = on or timezone.localdate()
     assignment.full_clean()
     assignment.save(update_fields=["end_date"])

@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -71,6 +71,8 @@ def end_assignment(request: PortalRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Đã kết thúc phân công; lịch sử vẫn được giữ."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
     return redirect("unit-detail", assignment.unit.code)
 
 

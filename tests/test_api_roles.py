@@ -175,7 +175,8 @@ WRITES = {
         "post",
         "assignments/{assignment}/end/",
         {},
-        everyone(403, d01_bithu=200, c01_bithu=200, **OFFICES),
+        # The commune sees the cell but not the district's member: it cannot drop them.
+        everyone(403, admin=200, tinh_vp=200, d01_bithu=200, d02_vp=404),
     ),
     "log a visit": (
         "post",

@@ -59,6 +59,18 @@ def test_ending_keeps_the_assignment_in_history(people, oversight):
     assert assignment.history.count() == 2
 
 
+def test_a_commune_cannot_end_the_assignment_of_a_higher_levels_member(
+    client, people, tree, oversight
+):
+    assignment = Assignment.objects.get(member=oversight.province_member, unit=tree.commune_a)
+    with pytest.raises(PermissionDenied):
+        do_end_assignment(fresh(people.commune_a_staff), assignment)
+    client.force_login(people.commune_a_staff)
+    response = client.post(f"/assignments/{assignment.pk}/end/", follow=True)
+    assert "chỉ cấp trên kết thúc được" in response.text
+    assert Assignment.objects.get(pk=assignment.pk).end_date is None
+
+
 def test_reassign_hands_over_in_one_action(people, tree, oversight):
     today = datetime.date.today()
     new = do_reassign(fresh(people.province_office), tree.commune_a, oversight.district_member)

@@ -1,0 +1,129 @@
+"""Benchmark: the API under gunicorn (2 sync workers) with wrk as the load generator.
+
+On the national data set (``_national.py``, built once), as the provincial office of Hà Nội
+(a scope of ~5,800 units and ~90,000 visits) with a token, it measures requests per second
+and latency (p50, p95, p99) of
+
+- ``GET /api/v1/visits/`` (the first page of 50, newest first, with its count),
+- ``GET /api/v1/visits/?offset=5000`` (a page deep in the list),
+- ``GET /api/v1/reports/compliance/`` for one district over three months, and for the whole
+  province over six.
+
+wrk (Debian's package ``wrk``) runs on the same two cores as gunicorn and PostgreSQL, so the
+figures are what this one machine does alone, not a server's ceiling.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from _national import national_data_set
+from _setup import ROOT, machine, setup
+
+PORT = 8765
+WORKERS = 2
+CONNECTIONS = 4
+SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+RESULT = re.compile(r"RESULT (.*)")
+
+
+def start_gunicorn(database_url: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "API_LOGIN_THROTTLE": "1000/min",
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
+         "--bind", f"127.0.0.1:{PORT}", "--workers", str(WORKERS), "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/login/", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def load(url: str, token: str) -> dict[str, float]:
+    """wrk against ``url`` for a few seconds to warm up, then for ``SECONDS``; its figures."""
+    script = str(ROOT / "bench" / "wrk_stats.lua")
+    options = ["-t2", f"-c{CONNECTIONS}", "--latency", "-s", script,
+               "-H", f"Authorization: Token {token}", f"http://127.0.0.1:{PORT}{url}"]  # fmt: skip
+    subprocess.run(["wrk", "-d3s", *options], capture_output=True, check=True)
+    output = subprocess.run(
+        ["wrk", f"-d{SECONDS}s", *options], capture_output=True, text=True, check=True
+    ).stdout
+    match = RESULT.search(output)
+    if match is None:
+        raise SystemExit(output)
+    return {key: float(value) for key, value in (p.split("=") for p in match.group(1).split())}
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    database_url = setup()
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import Position, User
+    from accounts.roles import Role, sync_role_groups
+    from oversight.models import Level, Term, Unit
+    from visits.models import Visit, add_months
+
+    _first, last = national_data_set()
+    sync_role_groups()
+    hanoi = Unit.objects.get(code="P01")
+    district = Unit.objects.filter(parent=hanoi, level=Level.DISTRICT).order_by("code").first()
+    assert district is not None
+    office, created = User.objects.get_or_create(
+        username="bench.api.p01", defaults={"full_name": "Văn phòng Thành ủy Hà Nội"}
+    )
+    if created:
+        term = Term.objects.get(name="2025–2030")
+        Position.objects.create(
+            user=office, unit=hanoi, role=Role.OFFICE_STAFF, term=term, start_date=term.start_date
+        )
+    token = Token.objects.get_or_create(user=office)[0].key
+    in_scope = Visit.objects.visible_to(User.objects.get(pk=office.pk)).count()
+    print(f"machine: {machine()}; PostgreSQL; gunicorn {WORKERS} sync workers; "
+          f"wrk 2 threads, {CONNECTIONS} connections, {SECONDS} s per case")  # fmt: skip
+    print(f"scope: Hà Nội ({hanoi.code}), {in_scope:,} visits of {Visit.objects.count():,}")
+    three = f"from={add_months(last, -2):%Y-%m}&to={last:%Y-%m}"
+    six = f"from={add_months(last, -5):%Y-%m}&to={last:%Y-%m}"
+    cases = [
+        ("visits, first page", "/api/v1/visits/"),
+        ("visits, offset 5000", "/api/v1/visits/?offset=5000"),
+        (f"compliance, district {district.code}, 3 months",
+         f"/api/v1/reports/compliance/?unit={district.code}&{three}"),
+        ("compliance, Hà Nội, 6 months", f"/api/v1/reports/compliance/?unit=P01&{six}"),
+    ]  # fmt: skip
+    server = start_gunicorn(database_url)
+    try:
+        print(f"{'case':<36} {'req/s':>7} {'p50':>8} {'p95':>8} {'p99':>8} {'requests':>9} "
+              f"{'failed':>6}")  # fmt: skip
+        for name, url in cases:
+            figures = load(url, token)
+            failed = int(figures["non2xx"] + figures["errors"])
+            print(f"{name:<36} {figures['rps']:>7.1f} {figures['p50']:>6.1f}ms "
+                  f"{figures['p95']:>6.1f}ms {figures['p99']:>6.1f}ms "
+                  f"{int(figures['requests']):>9} {failed:>6}")  # fmt: skip
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
