@@ -95,7 +95,7 @@ def test_unit_browser_query_counts_stay_flat(
         reverse("unit-detail", args=["C01"]),
         reverse("unit-search") + "?q=xa",
     ]:
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(16):
             assert client.get(url).status_code == 200
 
 

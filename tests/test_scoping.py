@@ -126,3 +126,33 @@ def test_position_rules(tree):
         PositionFactory.build(user=user, unit=tree.cell_a, role=Role.SECRETARY).full_clean()
     with pytest.raises(ValidationError):
         PositionFactory.build(user=user, unit=tree.commune_a, role=Role.CELL_SECRETARY).full_clean()
+
+
+def test_a_person_sees_their_own_rows_outside_their_scope_and_no_one_elses(people, tree, oversight):
+    """A commune secretary of C03 assigned to oversee a cell of C01: their visit there lies
+    outside their tenant, yet it is theirs; a colleague's visit to the same cell is not."""
+    from assignments.models import Assignment
+    from tests.factories import AssignmentFactory
+    from visits.models import Visit
+    from visits.services import do_save_visit
+
+    overseer = PositionFactory(
+        user=UserFactory(username="c03.bithu"), unit=tree.commune_a2, role="secretary"
+    ).user
+    AssignmentFactory(member=overseer, unit=tree.cell_a)
+    own = do_save_visit(
+        fresh(overseer),
+        Visit(member=overseer, logged_by=overseer, kind="meeting", meeting=oversight.meeting_a),
+    )
+    colleague = do_save_visit(
+        fresh(oversight.district_member),
+        Visit(
+            member=oversight.district_member,
+            logged_by=oversight.district_member,
+            kind="meeting",
+            meeting=oversight.meeting_a,
+        ),
+    )
+    visible = set(Visit.objects.visible_to(fresh(overseer)).values_list("pk", flat=True))
+    assert own.pk in visible and colleague.pk not in visible
+    assert Assignment.objects.visible_to(fresh(overseer)).filter(unit=tree.cell_a).count() == 1

@@ -412,7 +412,7 @@ def test_pages_query_counts_stay_flat(
         response = client.get(reverse("review-queue"))
     assert response.context["page"].paginator.count == scale
     for code in ["C01", "C01-01"]:
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(16):
             assert client.get(reverse("unit-detail", args=[code])).status_code == 200
     visit = Visit.objects.first()
     with django_assert_max_num_queries(12):
