@@ -1,10 +1,11 @@
 """Benchmark: the API under gunicorn (2 sync workers) with wrk as the load generator.
 
 On the national data set (``_national.py``, built once), as the provincial office of Hà Nội
-(a scope of ~5,800 units and ~90,000 visits) with a token, it measures requests per second
+(a scope of ~5,800 units and ~45,000 visits) with a token, it measures requests per second
 and latency (p50, p95, p99) of
 
-- ``GET /api/v1/visits/`` (the first page of 50, newest first, with its count),
+- ``GET /api/v1/visits/`` (the first page of 50, newest first, with its count), also as the
+  office of one district,
 - ``GET /api/v1/visits/?offset=5000`` (a page deep in the list),
 - ``GET /api/v1/reports/compliance/`` for one district over three months, and for the whole
   province over six.
@@ -88,34 +89,43 @@ def main() -> None:
     hanoi = Unit.objects.get(code="P01")
     district = Unit.objects.filter(parent=hanoi, level=Level.DISTRICT).order_by("code").first()
     assert district is not None
-    office, created = User.objects.get_or_create(
-        username="bench.api.p01", defaults={"full_name": "Văn phòng Thành ủy Hà Nội"}
-    )
-    if created:
-        term = Term.objects.get(name="2025–2030")
-        Position.objects.create(
-            user=office, unit=hanoi, role=Role.OFFICE_STAFF, term=term, start_date=term.start_date
+    term = Term.objects.get(name="2025–2030")
+
+    def office_token(unit: Unit) -> str:
+        office, created = User.objects.get_or_create(
+            username=f"bench.api.{unit.code}", defaults={"full_name": f"Văn phòng {unit.name}"}
         )
-    token = Token.objects.get_or_create(user=office)[0].key
-    in_scope = Visit.objects.visible_to(User.objects.get(pk=office.pk)).count()
+        if created:
+            Position.objects.create(
+                user=office,
+                unit=unit,
+                role=Role.OFFICE_STAFF,
+                term=term,
+                start_date=term.start_date,
+            )
+        return Token.objects.get_or_create(user=office)[0].key
+
+    token, district_token = office_token(hanoi), office_token(district)
+    in_scope = Visit.objects.visible_to(User.objects.get(username="bench.api.P01")).count()
     print(f"machine: {machine()}; PostgreSQL; gunicorn {WORKERS} sync workers; "
           f"wrk 2 threads, {CONNECTIONS} connections, {SECONDS} s per case")  # fmt: skip
     print(f"scope: Hà Nội ({hanoi.code}), {in_scope:,} visits of {Visit.objects.count():,}")
     three = f"from={add_months(last, -2):%Y-%m}&to={last:%Y-%m}"
     six = f"from={add_months(last, -5):%Y-%m}&to={last:%Y-%m}"
     cases = [
-        ("visits, first page", "/api/v1/visits/"),
-        ("visits, offset 5000", "/api/v1/visits/?offset=5000"),
+        ("visits, first page", "/api/v1/visits/", token),
+        ("visits, offset 5000", "/api/v1/visits/?offset=5000", token),
+        (f"visits, first page, {district.code} office", "/api/v1/visits/", district_token),
         (f"compliance, district {district.code}, 3 months",
-         f"/api/v1/reports/compliance/?unit={district.code}&{three}"),
-        ("compliance, Hà Nội, 6 months", f"/api/v1/reports/compliance/?unit=P01&{six}"),
+         f"/api/v1/reports/compliance/?unit={district.code}&{three}", token),
+        ("compliance, Hà Nội, 6 months", f"/api/v1/reports/compliance/?unit=P01&{six}", token),
     ]  # fmt: skip
     server = start_gunicorn(database_url)
     try:
         print(f"{'case':<36} {'req/s':>7} {'p50':>8} {'p95':>8} {'p99':>8} {'requests':>9} "
               f"{'failed':>6}")  # fmt: skip
-        for name, url in cases:
-            figures = load(url, token)
+        for name, url, case_token in cases:
+            figures = load(url, case_token)
             failed = int(figures["non2xx"] + figures["errors"])
             print(f"{name:<36} {figures['rps']:>7.1f} {figures['p50']:>6.1f}ms "
                   f"{figures['p95']:>6.1f}ms {figures['p99']:>6.1f}ms "

@@ -182,6 +182,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 REDIS_URL = env.str("REDIS_URL", default="")
 
+# /health/ calls Celery failing when no worker has recorded beat's heartbeat for this long.
+HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=180)
+
 # Tests that need a real service fail instead of skipping when this is set (CI sets it).
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 

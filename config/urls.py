@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from assignments import views as assignment_views
-from oversight import import_views, report_views
+from oversight import health, import_views, report_views
 from oversight import views as oversight_views
 from visits import views as visit_views
 
@@ -46,6 +46,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("config.api_urls")),
+    path("health/", health.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

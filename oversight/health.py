@@ -19,7 +19,6 @@ from django.views.decorators.cache import never_cache
 from oversight.models import Heartbeat
 
 logger = logging.getLogger(__name__)
-CELERY_HEARTBEAT = "celery"
 
 
 def check_database() -> str:
@@ -49,7 +48,7 @@ def check_broker() -> str:
 def check_celery() -> str:
     """Beat queues ``oversight.tasks.heartbeat`` every minute and a worker records it; an old
     heartbeat means one of them is down (or the broker between them)."""
-    beat_at = Heartbeat.objects.filter(name=CELERY_HEARTBEAT).values_list("beat_at", flat=True)
+    beat_at = Heartbeat.objects.filter(name=Heartbeat.CELERY).values_list("beat_at", flat=True)
     last = beat_at.first()
     if last is None:
         raise RuntimeError("no heartbeat yet")

@@ -432,3 +432,19 @@ class Term(models.Model):
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             raise ValidationError({"end_date": _("Ngày kết thúc phải sau ngày bắt đầu.")})
+
+
+class Heartbeat(models.Model):
+    """The last time a background process proved it was alive (``/health/`` reads it)."""
+
+    CELERY = "celery"
+
+    name = models.CharField(max_length=32, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("nhịp hoạt động")
+        verbose_name_plural = _("nhịp hoạt động")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.beat_at:%d/%m/%Y %H:%M:%S}"

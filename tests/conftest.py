@@ -135,3 +135,18 @@ def oversight(people: People, tree: Tree) -> Oversight:
         meetings["C01-02"],
         meetings["C02-01"],
     )
+
+
+@pytest.fixture
+def celery_worker(transactional_db, require_services):
+    """A real Celery worker in a thread, on the configured broker (Redis in CI)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    if require_services:
+        assert app.conf.broker_url.startswith("redis://")
+    with start_worker(
+        app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=20
+    ):
+        yield app

@@ -216,20 +216,6 @@ def test_send_reminders_command_dry_run_lists_and_sends_nothing(oversight, tree,
 # -- a real Celery worker --------------------------------------------------------------------
 
 
-@pytest.fixture
-def celery_worker(transactional_db, require_services):
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery import app
-
-    if require_services:
-        assert app.conf.broker_url.startswith("redis://")
-    with start_worker(
-        app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=20
-    ):
-        yield app
-
-
 def wait_for(condition, seconds: float = 30) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -154,7 +154,7 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySco
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Visit]:
-        visits = self.scoped().select_related("unit", "meeting").order_by("-date", "-pk")
+        visits = self.scoped().select_related("unit").order_by("-date", "-pk")
         status = self.filters().get("status")
         return visits.filter(status=status) if status else visits
 
