@@ -3,13 +3,20 @@
 
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
+from accounts import two_factor
 from accounts.models import Position, User
 from accounts.roles import Role
 from accounts.services import (
@@ -66,8 +73,8 @@ class PositionViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     @extend_schema(request=EndSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str | None = None) -> Response:
-        end_date = self.validated(EndSerializer).get("end_date")
-        position = do_end_position(request.user, self.get_object(), end_date)
+        target, data = self.object_and_input(EndSerializer)
+        position = do_end_position(request.user, target, data.get("end_date"))
         return Response(self.get_serializer(position).data)
 
 
@@ -128,3 +135,59 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySc
         serializer.is_valid(raise_exception=True)
         updated = do_update_person(request.user, person, **serializer.validated_data)
         return Response(self.get_serializer(updated).data)
+
+
+class TokenView(APIView):
+    """``POST {"username", "password", "otp"}`` → ``{"token"}``; ``DELETE`` revokes the caller's
+    token. ``otp`` (the authenticator's code) is needed by those who use a second factor."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest",
+            {
+                "username": serializers.CharField(),
+                "password": serializers.CharField(),
+                "otp": serializers.CharField(
+                    required=False, help_text="the authenticator's code, for two-factor accounts"
+                ),
+            },
+        ),
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+    )
+    def post(self, request: Request) -> Response:
+        # django-axes keeps its lockout flag on Django's request, not on DRF's wrapper.
+        django_request = request._request
+        user = authenticate(
+            django_request,
+            username=request.data.get("username"),
+            password=request.data.get("password"),
+        )
+        if getattr(django_request, "axes_locked_out", False):
+            django_request.axes_locked_out = False  # answered here, in the API's error shape
+            raise exceptions.Throttled(detail=_("Đăng nhập sai quá nhiều lần; tài khoản tạm khóa."))
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed(_("Tên đăng nhập hoặc mật khẩu không đúng."))
+        if two_factor.state_at_sign_in(user) == two_factor.SET_UP:
+            raise exceptions.AuthenticationFailed(
+                {"otp": [_("Hãy bật xác thực hai lớp trong cổng trước khi lấy token.")]}
+            )
+        if two_factor.state_at_sign_in(user) == two_factor.VERIFY:
+            code = str(request.data.get("otp", "")).strip()
+            # An empty code is not tried: a failed try makes the device wait before the next.
+            if not code or two_factor.matching_device(user, code) is None:
+                raise exceptions.AuthenticationFailed(
+                    {"otp": [_("Mã xác thực không đúng hoặc đã hết hạn.")]}
+                )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request) -> Response:
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -22,3 +22,16 @@ class TenantSwitchForm(forms.Form):
         raise forms.ValidationError(
             _("Bạn không giữ chức vụ nào tại đơn vị mã “%(code)s”."), params={"code": code}
         )
+
+
+class CodeForm(forms.Form):
+    """The six digits the authenticator app shows."""
+
+    code = forms.RegexField(
+        label=_("Mã xác thực"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Mã gồm 6 chữ số.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )

@@ -76,8 +76,8 @@ class AssignmentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     @extend_schema(request=EndSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str | None = None) -> Response:
-        end_date = self.validated(EndSerializer).get("end_date")
-        assignment = do_end_assignment(request.user, self.get_object(), end_date)
+        target, data = self.object_and_input(EndSerializer)
+        assignment = do_end_assignment(request.user, target, data.get("end_date"))
         return Response(self.get_serializer(assignment).data)
 
 
@@ -164,35 +164,28 @@ class TaskViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     @extend_schema(request=ApproveSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        data = self.validated(ApproveSerializer)
-        task = do_approve_task(
-            request.user, self.get_object(), data["decision_number"], data["decision_date"]
-        )
+        target, data = self.object_and_input(ApproveSerializer)
+        task = do_approve_task(request.user, target, data["decision_number"], data["decision_date"])
         return Response(self.get_serializer(task).data)
 
     @extend_schema(request=ProgressSerializer, responses={201: ProgressReportSerializer})
     @action(detail=True, methods=["post"])
     def progress(self, request: Request, pk: str | None = None) -> Response:
-        data = self.validated(ProgressSerializer)
-        report = do_report_progress(
-            request.user, self.get_object(), data["percent"], data["narrative"]
-        )
+        target, data = self.object_and_input(ProgressSerializer)
+        report = do_report_progress(request.user, target, data["percent"], data["narrative"])
         return Response(ProgressReportSerializer(report).data, status=201)
 
     @extend_schema(request=ExtensionRequestSerializer, responses={201: ExtensionSerializer})
     @action(detail=True, methods=["post"])
     def extension(self, request: Request, pk: str | None = None) -> Response:
-        data = self.validated(ExtensionRequestSerializer)
-        extension = do_request_extension(
-            request.user, self.get_object(), data["new_deadline"], data["reason"]
-        )
+        target, data = self.object_and_input(ExtensionRequestSerializer)
+        extension = do_request_extension(request.user, target, data["new_deadline"], data["reason"])
         return Response(ExtensionSerializer(extension).data, status=201)
 
     @extend_schema(request=ExtensionDecisionSerializer, responses=ExtensionSerializer)
     @action(detail=True, methods=["post"], url_path="decide-extension")
     def decide_extension(self, request: Request, pk: str | None = None) -> Response:
-        data = self.validated(ExtensionDecisionSerializer)
-        task = self.get_object()
+        task, data = self.object_and_input(ExtensionDecisionSerializer)
         pending = task.extensions.filter(status=ExtensionStatus.PENDING).first()
         if pending is None:
             raise exceptions.ValidationError(
@@ -204,6 +197,6 @@ class TaskViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     @extend_schema(request=EvaluationSerializer)
     @action(detail=True, methods=["post"])
     def evaluate(self, request: Request, pk: str | None = None) -> Response:
-        data = self.validated(EvaluationSerializer)
-        task = do_evaluate_task(request.user, self.get_object(), data["result"], data["comment"])
+        target, data = self.object_and_input(EvaluationSerializer)
+        task = do_evaluate_task(request.user, target, data["result"], data["comment"])
         return Response(self.get_serializer(task).data)

@@ -39,6 +39,8 @@ urlpatterns = [
     path("tasks/<int:pk>/evidence/<int:report>/", assignment_views.task_file, name="task-evidence"),
     path("unsubscribe/<str:token>/", visit_views.unsubscribe, name="unsubscribe"),
     path("tenant/", account_views.switch_tenant, name="switch-tenant"),
+    path("account/two-factor/", account_views.two_factor_settings, name="two-factor"),
+    path("account/two-factor/verify/", account_views.two_factor_verify, name="two-factor-verify"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

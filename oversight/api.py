@@ -6,7 +6,6 @@ same ``do_*`` functions as the pages (no rule is repeated in a serializer).
 
 from typing import Any, ClassVar
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
@@ -15,14 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.defaults import page_not_found
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -36,10 +31,10 @@ def exception_handler(error: Exception, context: dict[str, Any]) -> Response | N
             else {"non_field_errors": error.messages}
         )
         error = exceptions.ValidationError(errors)
-    elif isinstance(error, DjangoPermissionDenied):
-        error = exceptions.PermissionDenied(str(error) or None)
     elif isinstance(error, Http404):
         error = exceptions.NotFound()
+    elif isinstance(error, DjangoPermissionDenied):
+        error = exceptions.PermissionDenied(str(error) or None)
     response = drf_exception_handler(error, context)
     if response is None:
         return None
@@ -174,42 +169,15 @@ class ScopedViewSetMixin:
             return {}
         return dict(validated_query(self.request, self.filter_serializer))
 
-    def validated(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        """The request body checked by an action's own input serializer (400 naming fields)."""
+    def object_and_input(
+        self, serializer_class: type[serializers.Serializer]
+    ) -> tuple[Any, dict[str, Any]]:
+        """A detail action's object through the gate (404 outside the scope, whatever the body
+        says), then its body checked by the action's input serializer (400 naming fields)."""
+        target = self.get_object()  # type: ignore[attr-defined]
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-
-class TokenView(APIView):
-    """``POST {"username", "password"}`` → ``{"token"}``; ``DELETE`` revokes the caller's token."""
-
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
-
-    @extend_schema(
-        request=inline_serializer(
-            "TokenRequest",
-            {"username": serializers.CharField(), "password": serializers.CharField()},
-        ),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-    )
-    def post(self, request: Request) -> Response:
-        user = authenticate(
-            request, username=request.data.get("username"), password=request.data.get("password")
-        )
-        if user is None or not user.is_active:
-            raise exceptions.AuthenticationFailed(_("Tên đăng nhập hoặc mật khẩu không đúng."))
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
-
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request) -> Response:
-        if not request.user.is_authenticated:
-            raise exceptions.NotAuthenticated()
-        Token.objects.filter(user=request.user).delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return target, dict(serializer.validated_data)
 
 
 class ReadOnlyScopedViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

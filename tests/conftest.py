@@ -22,6 +22,13 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def second_factor_not_required(settings):
+    """Most tests sign people in with ``force_login``; the second factor has its own tests
+    (``test_security.py``), which turn the requirement back on."""
+    settings.TWO_FACTOR_REQUIRED = False
+
+
 @pytest.fixture
 def require_services() -> bool:
     return settings.REQUIRE_SERVICES

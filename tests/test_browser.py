@@ -218,3 +218,48 @@ def test_cadre_reports_progress_and_the_office_evaluates(
     office.wait_for_selector("[data-testid=task-result]")
     assert "Hoàn thành" in office.get_by_test_id("task-result").inner_text()
     assert office.get_by_test_id("task-status").inner_text() == "Hoàn thành"
+
+
+@pytest.fixture
+def second_factor_required(settings, people, oversight):
+    settings.TWO_FACTOR_REQUIRED = True
+    return people.province_office
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_office_sets_up_its_second_factor_and_no_page_breaks_the_csp(
+    live_server, second_factor_required, browser_page
+):
+    """The provincial office signs in, must set up its authenticator first (the test reads the
+    secret off the page as a phone would scan it), then walks the main pages: the browser
+    reports no Content Security Policy violation on any of them."""
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+
+    page = browser_page
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.goto(f"{live_server.url}/login/?next=/review/")
+    page.fill("#id_username", "tinh.vp")
+    page.fill("#id_password", "secret-pass-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/account/two-factor/**")
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.fill("#id_code", f"{totp(b32decode(secret)):06d}")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/review/")
+    for path in ["/", "/units/", "/units/P01/", "/my/", "/reports/compliance/",
+                 "/reports/coverage/", "/reports/quality/", "/tasks/", "/visits/",
+                 "/imports/assignments/", "/api/docs/"]:  # fmt: skip
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        assert "Xác thực hai lớp" not in page.title(), path
+    assert violations == []

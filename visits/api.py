@@ -81,22 +81,22 @@ class MeetingViewSet(ReadOnlyScopedViewSet):
     @extend_schema(request=MoveSerializer)
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: str | None = None) -> Response:
-        data = self.validated(MoveSerializer)
-        meeting = do_move_meeting(request.user, self.get_object(), data["new_date"], data["reason"])
+        target, data = self.object_and_input(MoveSerializer)
+        meeting = do_move_meeting(request.user, target, data["new_date"], data["reason"])
         return Response(self.get_serializer(meeting).data)
 
     @extend_schema(request=CancelSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        data = self.validated(CancelSerializer)
-        meeting = do_cancel_meeting(request.user, self.get_object(), data["reason"])
+        target, data = self.object_and_input(CancelSerializer)
+        meeting = do_cancel_meeting(request.user, target, data["reason"])
         return Response(self.get_serializer(meeting).data)
 
     @extend_schema(request=ScoreSerializer)
     @action(detail=True, methods=["post"])
     def score(self, request: Request, pk: str | None = None) -> Response:
-        data = self.validated(ScoreSerializer)
-        meeting = do_score_meeting(request.user, self.get_object(), data["points"])
+        target, data = self.object_and_input(ScoreSerializer)
+        meeting = do_score_meeting(request.user, target, data["points"])
         return Response(self.get_serializer(meeting).data)
 
 

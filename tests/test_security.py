@@ -1,0 +1,215 @@
+"""Security promises (SECURITY.md): headers, login throttling, the second factor, deployment."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
+
+from accounts import two_factor
+from tests.conftest import fresh
+
+PASSWORD = "secret-pass-123"
+
+
+def code_for(device: TOTPDevice, steps_ahead: int = 0) -> str:
+    """What the phone shows now (or ``steps_ahead`` periods later: each code works once)."""
+    value = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + steps_ahead)
+    return f"{value:0{device.digits}d}"
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+# -- headers ------------------------------------------------------------------------------
+
+
+def test_every_page_carries_a_strict_content_security_policy(client, people):
+    for response in [client.get(reverse("login")), client.get("/health/")]:
+        policy = response["Content-Security-Policy"]
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        assert directives["script-src"] == "'self'"
+        assert directives["style-src"] == "'self'"
+        assert directives["frame-ancestors"] == "'none'"
+        assert "http" not in policy and "unsafe" not in policy
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+# Emails are read in mail programs, which need inline styles; the CSP covers pages only.
+EMAIL_TEMPLATES = TEMPLATES / "reminders"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(TEMPLATES.rglob("*.html")) if EMAIL_TEMPLATES not in p.parents],
+    ids=lambda p: str(p.relative_to(TEMPLATES)),
+)
+def test_no_template_carries_inline_script_or_style(path):
+    text = path.read_text()
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), "inline <script>"
+    assert not re.search(r"\son[a-z]+\s*=", text), "an on… event attribute"
+    assert not re.search(r"\sstyle\s*=", text), "a style attribute"
+    assert "<style" not in text
+    assert not re.search(r"(src|href)=\"(https?:)?//", text), "a resource from another origin"
+
+
+# -- passwords and login throttling ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("weak", ["12345678901", "password1234", "nguyenvana01"])
+def test_weak_passwords_are_refused(people, weak):
+    person = fresh(people.commune_a_staff)
+    person.username = "nguyenvana01"
+    with pytest.raises(ValidationError):
+        validate_password(weak, person)
+
+
+def test_five_failures_lock_the_login_out_even_with_the_right_password(client, people):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert sign_in(client, "c01.vp", "wrong-password").status_code == 200
+    assert sign_in(client, "c01.vp", "wrong-password").status_code == 429
+    locked = sign_in(client, "c01.vp")
+    assert locked.status_code == 429 and "Tạm khóa đăng nhập" in locked.text
+    # Another person signing in from the same address is not locked out.
+    assert sign_in(client, "d01.bithu").status_code == 302
+
+
+def test_the_api_token_login_counts_failures_too(people):
+    api = APIClient()
+    url = reverse("api:token")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api.post(url, {"username": "d01.bithu", "password": "x"}, format="json")
+    locked = api.post(url, {"username": "d01.bithu", "password": PASSWORD}, format="json")
+    assert locked.status_code == 429 and set(locked.json()) == {"detail", "errors"}
+
+
+def test_a_session_ends_with_the_browser_and_after_a_working_day():
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_COOKIE_AGE <= 8 * 3600
+    assert settings.SESSION_COOKIE_HTTPONLY
+
+
+# -- the second factor -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def required(settings):
+    settings.TWO_FACTOR_REQUIRED = True
+    # A wrong code makes the device refuse every code for a second (then two, four…); the tests
+    # that try a wrong code and then the right one turn that off, one test checks it.
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+
+
+def test_after_a_wrong_code_even_the_right_one_must_wait(client, people, settings):
+    settings.TWO_FACTOR_REQUIRED = True
+    device = TOTPDevice.objects.create(user=people.commune_a_staff, name="Điện thoại")
+    sign_in(client, "c01.vp")
+    assert client.post(reverse("two-factor-verify"), {"code": "000000"}).status_code == 400
+    right_too_soon = client.post(reverse("two-factor-verify"), {"code": code_for(device)})
+    assert right_too_soon.status_code == 400
+
+
+def test_office_staff_must_set_up_a_second_factor_before_anything_else(client, people, required):
+    assert sign_in(client, "c01.vp").status_code == 302
+    blocked = client.get(reverse("review-queue"))
+    assert blocked.status_code == 302
+    assert blocked["Location"].startswith(reverse("two-factor"))
+    assert client.get("/api/v1/visits/").status_code == 403  # the session's API calls too
+    page = client.get(reverse("two-factor"))
+    assert page.status_code == 200 and "data:image/svg+xml" in page.text
+    device = TOTPDevice.objects.get(user=people.commune_a_staff, confirmed=False)
+    wrong = client.post(reverse("two-factor"), {"code": "000000"})
+    assert wrong.status_code == 400
+    done = client.post(
+        reverse("two-factor"), {"code": code_for(device), "next": reverse("review-queue")}
+    )
+    assert done.status_code == 302 and done["Location"] == reverse("review-queue")
+    assert client.get(reverse("review-queue")).status_code == 200
+
+
+def test_with_a_device_signing_in_asks_for_the_code(client, people, required):
+    device = TOTPDevice.objects.create(user=people.district_a_secretary, name="Điện thoại")
+    sign_in(client, "d01.bithu")
+    assert client.get(reverse("my-work"))["Location"].startswith(reverse("two-factor-verify"))
+    assert client.post(reverse("two-factor-verify"), {"code": "12345"}).status_code == 400
+    assert client.post(reverse("two-factor-verify"), {"code": "000000"}).status_code == 400
+    passed = client.post(reverse("two-factor-verify"), {"code": code_for(device)})
+    assert passed.status_code == 302
+    assert client.get(reverse("my-work")).status_code == 200
+
+
+def test_a_member_without_a_device_needs_no_second_factor(client, people, oversight, required):
+    sign_in(client, "d01.uv")
+    assert client.get(reverse("my-work")).status_code == 200
+    assert not two_factor.requires_two_factor(oversight.district_member)
+    assert two_factor.requires_two_factor(people.admin)
+    assert two_factor.requires_two_factor(people.commune_a_staff)
+
+
+def test_a_next_address_off_the_site_is_not_followed(client, people, required):
+    device = TOTPDevice.objects.create(user=people.commune_a_staff, name="Điện thoại")
+    sign_in(client, "c01.vp")
+    response = client.post(
+        reverse("two-factor-verify"), {"code": code_for(device), "next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("home")
+
+
+def test_the_api_token_asks_the_second_factor_of_those_who_have_one(people, required):
+    api = APIClient()
+    url = reverse("api:token")
+    body = {"username": "c01.vp", "password": PASSWORD}
+    not_set_up = api.post(url, body, format="json")
+    assert not_set_up.status_code == 401 and "otp" in not_set_up.json()["errors"]
+    device = TOTPDevice.objects.create(user=people.commune_a_staff, name="Điện thoại")
+    assert api.post(url, body, format="json").status_code == 401
+    granted = api.post(url, {**body, "otp": code_for(device)}, format="json")
+    assert granted.status_code == 200 and granted.json()["token"]
+    replayed = api.post(url, {**body, "otp": code_for(device)}, format="json")
+    assert replayed.status_code == 401  # a code works once
+
+
+def test_setting_up_a_new_phone_removes_the_old_one(client, people, required):
+    old = TOTPDevice.objects.create(user=people.commune_a_staff, name="Điện thoại cũ")
+    client.force_login(people.commune_a_staff)
+    client.post(reverse("two-factor-verify"), {"code": code_for(old)})
+    client.get(reverse("two-factor"))
+    new = TOTPDevice.objects.get(user=people.commune_a_staff, confirmed=False)
+    assert client.post(reverse("two-factor"), {"code": code_for(new)}).status_code == 302
+    assert list(TOTPDevice.objects.filter(user=people.commune_a_staff)) == [new]
+
+
+# -- deployment ------------------------------------------------------------------------------
+
+
+def test_the_production_settings_pass_djangos_deployment_check(tmp_path):
+    environment = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "k" * 20 + "-a-long-and-random-production-key-0123456789",
+        "ALLOWED_HOSTS": "portal.example.vn",
+        "SECURE_COOKIES": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'check.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
