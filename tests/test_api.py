@@ -281,10 +281,12 @@ def test_meetings_are_moved_cancelled_and_scored(api, people, oversight):
     points[next(iter(points))] = 999
     too_many = api.post(f"/api/v1/meetings/{meeting.pk}/score/", {"points": points}, format="json")
     assert too_many.status_code == 400 and too_many.json()["errors"]
-    cancelled = api.post(
+    cancelled = api.post(f"/api/v1/meetings/{meeting.pk}/cancel/", {"reason": ""}, format="json")
+    assert cancelled.status_code == 400 and "reason" in cancelled.json()["errors"]
+    other_cell = api.post(
         f"/api/v1/meetings/{oversight.meeting_a2.pk}/cancel/", {"reason": ""}, format="json"
     )
-    assert cancelled.status_code == 400 and "reason" in cancelled.json()["errors"]
+    assert other_cell.status_code == 404  # outside the cell secretary's scope, body unread
 
 
 def test_a_visit_is_scored_and_the_office_logs_on_behalf(api, people, oversight):

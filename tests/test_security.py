@@ -21,6 +21,14 @@ from tests.conftest import fresh
 PASSWORD = "secret-pass-123"
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """The API's login throttle counts in the cache, across tests unless emptied."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def code_for(device: TOTPDevice, steps_ahead: int = 0) -> str:
     """What the phone shows now (or ``steps_ahead`` periods later: each code works once)."""
     value = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + steps_ahead)
