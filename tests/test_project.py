@@ -2,6 +2,7 @@
 
 import gettext
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,27 @@ def test_redis_is_reachable_when_configured(require_services):
     import redis
 
     assert redis.Redis.from_url(settings.REDIS_URL).ping()
+
+
+def test_production_logs_are_one_json_object_per_line():
+    import json
+    import logging
+
+    from config.logging import JsonFormatter
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name in ("web", "worker", "beat"):
+        assert compose["services"][name]["environment"]["LOG_FORMAT"] == "json"
+    try:
+        raise ValueError("hỏng")
+    except ValueError:
+        record = logging.getLogger("visits.tasks").makeRecord(
+            "visits.tasks", logging.ERROR, __file__, 1, "gửi %s thư", (3,), sys.exc_info(),
+            extra={"reminder_id": 42},
+        )  # fmt: skip
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["message"] == "gửi 3 thư" and entry["level"] == "ERROR"
+    assert entry["logger"] == "visits.tasks" and entry["reminder_id"] == 42
+    assert entry["time"].endswith("+07:00") and "ValueError: hỏng" in entry["exception"]
