@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role, group_name
 from oversight.models import Level, ScopedQuerySet, Unit
@@ -25,6 +26,17 @@ class PeopleManager(UserManager["User"]):
         if user.is_authenticated:
             condition |= Q(pk=user.pk)
         return self.filter(condition)
+
+
+class PeopleHistory(HistoricalRecords):
+    """A person's history: signing in saves only ``last_login``, which is not a change of the
+    person (and would fill the audit trail with every login)."""
+
+    def post_save(self, instance: Any, created: bool, using: Any = None, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields and set(update_fields) <= {"last_login"}:
+            return
+        super().post_save(instance, created, using=using, **kwargs)
 
 
 class User(AbstractUser):
@@ -45,6 +57,7 @@ class User(AbstractUser):
     )
 
     objects: ClassVar[PeopleManager] = PeopleManager()
+    history = PeopleHistory(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("người dùng")
@@ -129,11 +142,13 @@ class Position(models.Model):
     end_date = models.DateField(_("đến ngày"), null=True, blank=True)
 
     objects = PositionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("chức vụ")
         verbose_name_plural = _("chức vụ")
         ordering = ["unit__path", "role"]
+        permissions = [("view_audit", _("Xem nhật ký thay đổi trong phạm vi"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "unit", "role", "term"], name="position_unique_per_term"

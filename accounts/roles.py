@@ -46,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.add_position",
         "accounts.change_position",
         "accounts.view_user",
+        "accounts.view_audit",
         "visits.review_visit",
         "visits.log_visit_on_behalf",
         "visits.add_meeting",

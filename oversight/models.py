@@ -24,6 +24,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
 
 from oversight.text import search_key
 
@@ -285,6 +286,7 @@ class Unit(models.Model):
     )
 
     objects = UnitQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["search_name"])
 
     class Meta:
         verbose_name = _("đơn vị")
@@ -395,12 +397,14 @@ class UnitUserObjectPermission(UserObjectPermissionBase):
     """A per-unit grant to one person (django-guardian, with a direct foreign key)."""
 
     content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+    history = HistoricalRecords()
 
 
 class UnitGroupObjectPermission(GroupObjectPermissionBase):
     """A per-unit grant to a group (django-guardian, with a direct foreign key)."""
 
     content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+    history = HistoricalRecords()
 
 
 class TermQuerySet(models.QuerySet):
