@@ -81,9 +81,9 @@ def test_the_province_sees_both_districts_and_filters(client, people, oversight,
     in_b = client.get(reverse("audit-log"), {"unit": "D02"}).context["changes"]
     assert "Chức vụ (vai trò)" in {c.kind for c in in_b}
     assert all(c.unit.startswith(("D02", "C02")) for c in in_b)
-    positions = client.get(
-        reverse("audit-log"), {"kind": "position", "person": "d02.vp"}
-    ).context["changes"]
+    positions = client.get(reverse("audit-log"), {"kind": "position", "person": "d02.vp"}).context[
+        "changes"
+    ]
     assert [(c.action, c.unit) for c in positions] == [("Tạo", "C02 Xã Sơn Phú")]
     assert everything > len(by_person) + len(in_b)
 
