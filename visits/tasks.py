@@ -1,10 +1,15 @@
+import logging
+
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from visits import reminders
 from visits.models import Meeting, add_months
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -28,11 +33,18 @@ def plan_reminders() -> int:
 
 
 def dispatch_pending() -> None:
-    """Queue the waiting reminders in batches, each a task of its own."""
+    """Queue the waiting reminders in batches, each a task of its own.
+
+    When the broker cannot be reached the reminders simply stay pending in the database: the
+    page or task that asked goes on (its own work is committed), and the next beat tick after
+    the broker returns queues them again; nothing is lost and nothing is sent twice."""
     ids = list(reminders.sendable().order_by("pk").values_list("pk", flat=True))
     batch = settings.REMINDER_BATCH
-    for start in range(0, len(ids), batch):
-        send_reminders.delay(ids[start : start + batch])
+    try:
+        for start in range(0, len(ids), batch):
+            send_reminders.delay(ids[start : start + batch])
+    except OperationalError as error:
+        logger.warning("reminders: broker unreachable, %d left pending: %s", len(ids), error)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=4)
