@@ -36,12 +36,14 @@ pytest: install
 test: lint typecheck pytest
 
 bench: install
+	@test -x var/locust-venv/bin/locust || ($(PYTHON) -m venv var/locust-venv && var/locust-venv/bin/pip install --quiet -r bench/requirements-locust.txt)
 	$(BIN)/python bench/import_units.py
 	$(BIN)/python bench/scoping.py
 	$(BIN)/python bench/national_reports.py
 	$(BIN)/python bench/import_assignments.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/api_load.py
+	$(BIN)/python bench/load_pages.py
 
 messages: install
 	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-location --no-wrap
