@@ -262,6 +262,8 @@ class TaskProgress(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("báo cáo tiến độ")
         verbose_name_plural = _("báo cáo tiến độ")
@@ -278,6 +280,8 @@ class TaskMilestone(models.Model):
     title = models.CharField(_("mốc"), max_length=255)
     due_date = models.DateField(_("hạn"))
     done_on = models.DateField(_("hoàn thành ngày"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("mốc tiến độ")
@@ -313,6 +317,8 @@ class ExtensionRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(_("ý kiến"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("đề nghị gia hạn")

@@ -267,6 +267,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every sign-in at INFO; lockouts (WARNING) are what operators act on, and
+    # every attempt is kept in its table for the admin.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Visits: an attached photo or scan of the minutes may be at most this large.

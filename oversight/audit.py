@@ -33,7 +33,8 @@ class Tracked:
     kind: str
     label: Any
     model: type[Model]
-    unit_field: str | None  # None: the row is itself a unit ("id"), or has none (a person)
+    #: the lookup from a history row to its unit ("id": the row is a unit; None: a person)
+    unit_field: str | None
     title: Callable[[Any], str]
 
 
@@ -43,7 +44,13 @@ def _day(value: datetime.date | None) -> str:
 
 def tracked() -> list[Tracked]:
     from accounts.models import Position, User
-    from assignments.models import Assignment, BreakthroughTask
+    from assignments.models import (
+        Assignment,
+        BreakthroughTask,
+        ExtensionRequest,
+        TaskMilestone,
+        TaskProgress,
+    )
     from visits.models import Meeting, MeetingSchedule, Visit
 
     grant = str(_("quyền xem đơn vị"))
@@ -57,6 +64,12 @@ def tracked() -> list[Tracked]:
         Tracked("assignment", _("Phân công phụ trách"), Assignment, "unit",
                 lambda r: f"{r.get_kind_display()} {_day(r.start_date)}–{_day(r.end_date)}"),
         Tracked("task", _("Việc đột phá"), BreakthroughTask, "owner_unit", lambda r: r.title),
+        Tracked("progress", _("Báo cáo tiến độ"), TaskProgress, "task__owner_unit",
+                lambda r: f"{r.percent}% · {_day(r.date)}"),
+        Tracked("milestone", _("Mốc nhiệm vụ"), TaskMilestone, "task__owner_unit",
+                lambda r: f"{r.title} · {_day(r.due_date)}"),
+        Tracked("extension", _("Đề nghị gia hạn"), ExtensionRequest, "task__owner_unit",
+                lambda r: f"{_day(r.new_deadline)} · {r.get_status_display()}"),
         Tracked("position", _("Chức vụ (vai trò)"), Position, "unit",
                 lambda r: f"{r.get_role_display()} {_day(r.start_date)}–{_day(r.end_date)}"),
         Tracked("grant", _("Cấp quyền theo đơn vị (người)"), UnitUserObjectPermission,
@@ -92,7 +105,8 @@ def _branch(entry: Tracked, reader: User, person: User | None, unit: Unit | None
         unit_ref = F("id") if entry.unit_field == "id" else F(f"{entry.unit_field}_id")
     if person is not None:
         history = history.filter(history_user=person)
-    return history.annotate(
+    # No ORDER BY inside a branch (SQLite refuses it in a UNION; the union is ordered once).
+    return history.order_by().annotate(
         trail_kind=Value(entry.kind, output_field=CharField()),
         trail_object=F("id"),
         trail_unit=unit_ref,

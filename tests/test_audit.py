@@ -154,3 +154,26 @@ def test_the_trail_page_stays_flat(client, people, oversight, tree, extra,
     client.force_login(people.province_office)
     with django_assert_max_num_queries(20):
         assert client.get(reverse("audit-log")).status_code == 200
+
+
+def test_a_tasks_progress_and_extension_are_in_the_trail(client, people, tree):
+    import datetime
+
+    from assignments.models import BreakthroughTask, TaskStatus
+    from assignments.services import do_report_progress, do_request_extension
+
+    year = datetime.date.today().year
+    task = BreakthroughTask.objects.create(
+        title="Xóa nhà tạm", kind="registered", cadre=people.district_a_secretary,
+        owner_unit=tree.district_a, year=year, deadline=datetime.date(year, 12, 31),
+        expected_result="Không còn nhà tạm", status=TaskStatus.APPROVED,
+    )  # fmt: skip
+    cadre = fresh(people.district_a_secretary)
+    do_report_progress(cadre, task, 40, "40 căn")
+    do_request_extension(fresh(cadre), task, datetime.date(year + 1, 3, 31), "Mưa lũ")
+    client.force_login(people.province_office)
+    kinds = {c.kind for c in client.get(reverse("audit-log")).context["changes"]}
+    assert {"Báo cáo tiến độ", "Đề nghị gia hạn", "Việc đột phá"} <= kinds
+    client.force_login(people.district_b_office)
+    other = {c.kind for c in client.get(reverse("audit-log")).context["changes"]}
+    assert "Báo cáo tiến độ" not in other

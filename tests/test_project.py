@@ -23,6 +23,11 @@ def test_compose_file_parses_and_names_every_service():
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
     assert services["beat"]["deploy"]["replicas"] == 1
+    # Graceful shutdown: gunicorn finishes its requests, a worker its task (tasks are
+    # acknowledged only when done, so one cut short is redelivered, see test_reminders.py).
+    assert "--graceful-timeout" in services["web"]["command"]
+    assert int(services["worker"]["stop_grace_period"].rstrip("s")) >= 30
+    assert celery_app.conf.task_acks_late and celery_app.conf.task_reject_on_worker_lost
     for name in ("web", "worker", "beat"):
         assert services[name]["environment"]["CELERY_BROKER_URL"].startswith("redis://")
         assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
