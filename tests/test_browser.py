@@ -263,3 +263,29 @@ def test_office_sets_up_its_second_factor_and_no_page_breaks_the_csp(
         page.wait_for_load_state("networkidle")
         assert "Xác thực hai lớp" not in page.title(), path
     assert violations == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_admin_breaks_no_csp_either(live_server, people, oversight, browser_page):
+    page = browser_page
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "secret-pass-123")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    for path in ["/admin/visits/visit/", "/admin/visits/visit/add/", "/admin/accounts/user/",
+                 f"/admin/accounts/user/{people.commune_a_staff.pk}/change/",
+                 "/admin/oversight/unit/"]:  # fmt: skip
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#content").count() == 1, path
+    assert violations == []

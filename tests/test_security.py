@@ -221,3 +221,17 @@ def test_the_production_settings_pass_djangos_deployment_check(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+# -- uploads ---------------------------------------------------------------------------------
+
+
+def test_uploads_live_outside_what_is_served_statically(client, people):
+    media = Path(settings.MEDIA_ROOT).resolve()
+    for served in [Path(settings.STATIC_ROOT), *map(Path, settings.STATICFILES_DIRS)]:
+        served = served.resolve()
+        assert media != served and served not in media.parents and media not in served.parents
+    # No URL serves the media folder; files go out only through views that check the record.
+    client.force_login(people.province_office)
+    for url in ["/media/visits/scan.pdf", "/var/media/visits/scan.pdf", "/static/../media/x"]:
+        assert client.get(url).status_code == 404
