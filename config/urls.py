@@ -15,6 +15,7 @@ urlpatterns = [
     path("units/<str:code>/", oversight_views.unit_detail, name="unit-detail"),
     path("units/<str:code>/assign/", assignment_views.assign, name="unit-assign"),
     path("units/<str:code>/schedule/", visit_views.schedule_edit, name="unit-schedule"),
+    path("units/<str:code>/thematic/", visit_views.thematic_meeting_add, name="unit-thematic"),
     path("assignments/<int:pk>/end/", assignment_views.end_assignment, name="assignment-end"),
     path("my/", visit_views.my_work, name="my-work"),
     path("my/reminders/", visit_views.reminder_settings, name="reminder-settings"),

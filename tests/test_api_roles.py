@@ -222,6 +222,12 @@ WRITES = {
         {"points": "{points}"},
         everyone(403, c01_01_bithu=200, **OFFICES),
     ),
+    "add a thematic meeting": (
+        "post",
+        "meetings/",
+        {"cell": "C01-01", "date": "{new_date}", "topic": "Học tập và làm theo Bác"},
+        everyone(403, admin=201, tinh_vp=201, c01_vp=201, d02_vp=400),
+    ),
     "appoint": (
         "post",
         "positions/",

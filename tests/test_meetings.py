@@ -177,3 +177,30 @@ def test_policy_follows_the_highest_position(people, oversight):
         AttendancePolicy.for_positions(fresh(oversight.district_member).current_positions())
         == specific
     )
+
+
+def test_the_office_schedules_a_thematic_meeting(client, people, oversight, tree):
+    from django.urls import reverse
+
+    from visits.models import Meeting, MeetingKind
+
+    url = reverse("unit-thematic", args=["C01-01"])
+    day = oversight.month.replace(day=20)
+    client.force_login(oversight.district_member)
+    assert client.get(url).status_code == 403  # a member does not schedule meetings
+    client.force_login(people.district_b_office)
+    assert client.get(url).status_code == 404  # another district's cell
+    client.force_login(people.commune_a_staff)
+    assert "add-thematic" in client.get(reverse("unit-detail", args=["C01-01"])).text
+    refused = client.post(url, {"date": day.strftime("%d/%m/%Y"), "topic": " "})
+    assert refused.status_code == 400 and "topic" in refused.context["form"].errors
+    assert not Meeting.objects.filter(kind=MeetingKind.THEMATIC).exists()
+    created = client.post(
+        url, {"date": day.strftime("%d/%m/%Y"), "time": "19:30", "topic": "Chuyển đổi số"}
+    )
+    meeting = Meeting.objects.get(kind=MeetingKind.THEMATIC)
+    assert created["Location"] == reverse("meeting-detail", args=[meeting.pk])
+    assert (meeting.cell, meeting.date, meeting.month) == (tree.cell_a, day, oversight.month)
+    # It counts for the quarter: the cell no longer lacks a thematic meeting then.
+    missing = Meeting.objects.cells_missing_thematic(Unit.objects.filter(pk=tree.cell_a.pk), day)
+    assert not missing.exists()

@@ -16,6 +16,7 @@ from oversight.models import Unit
 from visits.models import FieldVisitType, Meeting, Visit, VisitKind, VisitStatus
 from visits.services import (
     do_accept_visit,
+    do_add_thematic_meeting,
     do_cancel_meeting,
     do_move_meeting,
     do_return_visit,
@@ -33,6 +34,14 @@ class MeetingSerializer(serializers.ModelSerializer):
         fields = ["id", "cell", "kind", "month", "date", "time", "place", "topic", "status",
                   "original_date", "change_reason", "self_points", "self_total",
                   "self_rating"]  # fmt: skip
+
+
+class NewThematicMeetingSerializer(serializers.Serializer):
+    cell = InScopeSlugField(slug_field="code", queryset=Unit.objects.all())
+    date = serializers.DateField()
+    topic = serializers.CharField(max_length=255)
+    time = serializers.TimeField(required=False, allow_null=True)
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class MeetingFilter(serializers.Serializer):
@@ -57,14 +66,16 @@ class ScoreSerializer(serializers.Serializer):
     )
 
 
-class MeetingViewSet(ReadOnlyScopedViewSet):
-    """Meetings of the cells in scope (``unit``: only those under that code). The office and the
-    cell's secretary move a meeting within its month, cancel it, or record the cell's own score."""
+class MeetingViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
+    """Meetings of the cells in scope (``unit``: only those under that code). The office schedules
+    thematic meetings; the office and the cell's secretary move a meeting within its month,
+    cancel it, or record the cell's own score."""
 
     model = Meeting
     serializer_class = MeetingSerializer
     filter_serializer = MeetingFilter
     action_permissions = {
+        "create": "visits.add_meeting",
         "move": "visits.change_meeting",
         "cancel": "visits.change_meeting",
         "score": "visits.change_meeting",
@@ -77,6 +88,19 @@ class MeetingViewSet(ReadOnlyScopedViewSet):
             unit = get_object_or_404(Unit.objects.visible_to(self.request.user), code=unit_code)
             meetings = meetings.within(unit)
         return meetings
+
+    @extend_schema(request=NewThematicMeetingSerializer, responses={201: MeetingSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Schedule a thematic meeting of a cell (regular ones come from its schedule)."""
+        serializer = NewThematicMeetingSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        meeting = do_add_thematic_meeting(
+            request.user, data["cell"], data["date"], data["topic"], data.get("time"), data["place"]
+        )
+        return Response(self.get_serializer(meeting).data, status=201)
 
     @extend_schema(request=MoveSerializer)
     @action(detail=True, methods=["post"])

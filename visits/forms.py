@@ -139,3 +139,26 @@ class ScheduleForm(forms.ModelForm):
             ),
             "place": forms.TextInput(attrs={"class": "form-control"}),
         }
+
+
+class ThematicMeetingForm(forms.Form):
+    """A thematic meeting of a cell: when, where and on what."""
+
+    date = forms.DateField(
+        label=_("Ngày họp"),
+        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "class": "form-control"}),
+    )
+    time = forms.TimeField(
+        label=_("Giờ"),
+        required=False,
+        widget=forms.TimeInput(attrs={"placeholder": "19:30", "class": "form-control"}),
+    )
+    place = forms.CharField(
+        label=_("Địa điểm"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    topic = forms.CharField(
+        label=_("Chủ đề"), max_length=255, widget=forms.TextInput(attrs={"class": "form-control"})
+    )

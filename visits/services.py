@@ -26,6 +26,7 @@ from visits.models import (
     Visit,
     VisitStatus,
     add_months,
+    month_start,
 )
 
 if TYPE_CHECKING:
@@ -177,6 +178,37 @@ def _check_meeting_editor(actor: User, meeting: Meeting) -> None:
         raise PermissionDenied(_("Bạn không có quyền sửa lịch sinh hoạt."))
     if not Meeting.objects.visible_to(actor).filter(pk=meeting.pk).exists():
         raise PermissionDenied(_("Buổi sinh hoạt nằm ngoài phạm vi của bạn."))
+
+
+@transaction.atomic
+def do_add_thematic_meeting(
+    actor: User,
+    cell: Unit,
+    date: datetime.date,
+    topic: str,
+    time: datetime.time | None = None,
+    place: str = "",
+) -> Meeting:
+    """Schedule a thematic meeting (sinh hoạt chuyên đề) of ``cell``: its overseers are reminded
+    of it like of a regular one, and it counts for the quarter's thematic meetings."""
+    if not actor.has_perm("visits.add_meeting"):
+        raise PermissionDenied(_("Bạn không có quyền thêm buổi sinh hoạt."))
+    if not Unit.objects.visible_to(actor).filter(pk=cell.pk).exists():
+        raise PermissionDenied(_("Chi bộ nằm ngoài phạm vi của bạn."))
+    if not topic.strip():
+        raise ValidationError({"topic": _("Hãy ghi chủ đề buổi sinh hoạt chuyên đề.")})
+    meeting = Meeting(
+        cell=cell,
+        kind=MeetingKind.THEMATIC,
+        month=month_start(date),
+        date=date,
+        time=time,
+        place=place.strip(),
+        topic=topic.strip(),
+    )
+    meeting.full_clean()
+    meeting.save()
+    return meeting
 
 
 @transaction.atomic

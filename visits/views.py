@@ -26,6 +26,7 @@ from visits.forms import (
     MeetingScoreForm,
     ReturnForm,
     ScheduleForm,
+    ThematicMeetingForm,
     VisitForm,
 )
 from visits.models import (
@@ -44,6 +45,7 @@ from visits.reminders import read_unsubscribe_token
 from visits.services import (
     do_accept_visit,
     do_accept_visits,
+    do_add_thematic_meeting,
     do_cancel_meeting,
     do_move_meeting,
     do_return_visit,
@@ -352,6 +354,27 @@ def schedule_edit(request: PortalRequest, code: str) -> HttpResponse:
         return redirect("unit-detail", cell.code)
     status = 400 if request.method == "POST" else 200
     return render(request, "visits/schedule_form.html", {"cell": cell, "form": form}, status=status)
+
+
+@login_required
+@permission_required("visits.add_meeting", raise_exception=True)
+def thematic_meeting_add(request: PortalRequest, code: str) -> HttpResponse:
+    """Schedule a thematic meeting of a cell (its overseers are reminded of it)."""
+    cell = get_object_or_404(Unit.objects.visible_to(request.user), code=code, level=Level.CELL)
+    form = ThematicMeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = do_add_thematic_meeting(
+                request.user, cell, data["date"], data["topic"], data["time"], data["place"]
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("Đã thêm buổi sinh hoạt chuyên đề."))
+            return redirect("meeting-detail", meeting.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "visits/thematic_form.html", {"cell": cell, "form": form}, status=status)
 
 
 def unsubscribe(request: PortalRequest, token: str) -> HttpResponse:
