@@ -171,11 +171,12 @@ class TokenView(APIView):
             raise exceptions.Throttled(detail=_("Đăng nhập sai quá nhiều lần; tài khoản tạm khóa."))
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(_("Tên đăng nhập hoặc mật khẩu không đúng."))
-        if two_factor.state_at_sign_in(user) == two_factor.SET_UP:
+        second_factor = two_factor.state_at_sign_in(user)
+        if second_factor == two_factor.SET_UP:
             raise exceptions.AuthenticationFailed(
                 {"otp": [_("Hãy bật xác thực hai lớp trong cổng trước khi lấy token.")]}
             )
-        if two_factor.state_at_sign_in(user) == two_factor.VERIFY:
+        if second_factor == two_factor.VERIFY:
             code = str(request.data.get("otp", "")).strip()
             # An empty code is not tried: a failed try makes the device wait before the next.
             if not code or two_factor.matching_device(user, code) is None:

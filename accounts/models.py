@@ -14,13 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role, group_name
-from oversight.models import Level, ScopedQuerySet, Unit
+from oversight.models import Level, ScopedQuerySet, Unit, scope_for, scoped_history
 
 
 class PeopleManager(UserManager["User"]):
     def visible_to(self, user: User | AnonymousUser) -> models.QuerySet[User]:
-        """People who hold or held a position in ``user``'s scope, and ``user`` themselves: the
-        gate for people, through the positions' gate."""
+        """People who hold or held a position in ``user``'s scope, and ``user`` themselves (an
+        administrator: everyone): the gate for people, through the positions' gate."""
+        if scope_for(user).everything:
+            return self.all()
         holders = Position.objects.visible_to(user).values("user_id")
         condition = Q(pk__in=holders)
         if user.is_authenticated:
@@ -142,7 +144,9 @@ class Position(models.Model):
     end_date = models.DateField(_("đến ngày"), null=True, blank=True)
 
     objects = PositionQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        historical_queryset=scoped_history(PositionQuerySet.unit_path_lookup)
+    )
 
     class Meta:
         verbose_name = _("chức vụ")

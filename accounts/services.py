@@ -26,7 +26,7 @@ def _check_may_manage(actor: User, permission: str) -> None:
 
 
 def _unit_in_scope(actor: User, unit: Unit) -> None:
-    if not Unit.objects.visible_to(actor).filter(pk=unit.pk).exists():
+    if not unit.is_visible_to(actor):
         raise ValidationError({"unit": _("Đơn vị này nằm ngoài phạm vi của bạn.")})
 
 
@@ -46,6 +46,17 @@ def may_correct(actor: User, person: User) -> bool:
         return False
     held = Position.objects.current().filter(user=person)
     return not held.exclude(pk__in=Position.objects.visible_to(actor).values("pk")).exists()
+
+
+def _set_details(person: User, details: dict[str, str]) -> None:
+    """Put the given contact details on ``person``, trimmed; an empty staff number is none (it
+    is unique when given)."""
+    unknown = set(details) - set(PERSON_DETAILS)
+    if unknown:
+        raise ValidationError({name: _("Trường không được phép.") for name in unknown})
+    for name, value in details.items():
+        setattr(person, name, (value or "").strip())
+    person.staff_number = person.staff_number or None
 
 
 def _new_position(
@@ -83,11 +94,8 @@ def do_add_person(
     administrator or the password-reset mail gives them a password."""
     _check_may_manage(actor, "accounts.add_position")
     _unit_in_scope(actor, unit)
-    unknown = set(details) - set(PERSON_DETAILS)
-    if unknown:
-        raise ValidationError({name: _("Trường không được phép.") for name in unknown})
-    person = User(username=username.strip(), **{k: v.strip() for k, v in details.items()})
-    person.staff_number = person.staff_number or None
+    person = User(username=username.strip())
+    _set_details(person, details)
     person.set_unusable_password()
     person.full_clean(exclude=["password"])
     person.save()
@@ -136,12 +144,7 @@ def do_update_person(actor: User, person: User, **details: str) -> User:
         raise PermissionDenied(
             _("Người này còn giữ chức vụ ngoài phạm vi của bạn; cấp trên sửa thông tin của họ.")
         )
-    unknown = set(details) - set(PERSON_DETAILS)
-    if unknown:
-        raise ValidationError({name: _("Trường không được phép.") for name in unknown})
-    for name, value in details.items():
-        setattr(person, name, (value or "").strip())
-    person.staff_number = person.staff_number or None
+    _set_details(person, details)
     person.full_clean(exclude=["password"])
     person.save(update_fields=list(details))
     return person

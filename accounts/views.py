@@ -4,16 +4,14 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from accounts import two_factor
 from accounts.forms import CodeForm, TenantSwitchForm
-from oversight.http import PortalRequest, redirect_to_next
+from oversight.http import PortalRequest, redirect_to_next, safe_next_url
 
 
 @login_required
@@ -30,13 +28,6 @@ def switch_tenant(request: PortalRequest) -> HttpResponse:
     return render(request, "accounts/switch_tenant.html", {"form": form}, status=status)
 
 
-def _safe_next(request: PortalRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return reverse("home")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_settings(request: PortalRequest) -> HttpResponse:
@@ -47,7 +38,7 @@ def two_factor_settings(request: PortalRequest) -> HttpResponse:
         if two_factor.do_confirm_device(request.user, device, form.cleaned_data["code"]):
             otp_login(request, device)
             messages.success(request, _("Đã bật xác thực hai lớp."))
-            return redirect(_safe_next(request))
+            return redirect_to_next(request, "home")
         form.add_error("code", _("Mã không đúng hoặc đã hết hạn; hãy nhập mã đang hiện."))
     context = {
         "form": form,
@@ -55,7 +46,7 @@ def two_factor_settings(request: PortalRequest) -> HttpResponse:
         "secret": b32encode(device.bin_key).decode(),
         "has_device": two_factor.has_device(request.user),
         "required": two_factor.requires_two_factor(request.user),
-        "next": _safe_next(request),
+        "next": safe_next_url(request, "home"),
     }
     status = 400 if form.errors else 200
     return render(request, "registration/two_factor_settings.html", context, status=status)
@@ -70,8 +61,8 @@ def two_factor_verify(request: PortalRequest) -> HttpResponse:
         device = two_factor.matching_device(request.user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
-            return redirect(_safe_next(request))
+            return redirect_to_next(request, "home")
         form.add_error("code", _("Mã không đúng hoặc đã hết hạn; hãy nhập mã đang hiện."))
-    context = {"form": form, "next": _safe_next(request)}
+    context = {"form": form, "next": safe_next_url(request, "home")}
     status = 400 if form.errors else 200
     return render(request, "registration/two_factor_verify.html", context, status=status)

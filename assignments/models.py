@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from oversight.models import Level, ScopedQuerySet, Unit
+from oversight.models import Level, ScopedQuerySet, Unit, scoped_history
 from oversight.uploads import validate_attachment
 
 
@@ -75,7 +75,9 @@ class Assignment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AssignmentQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        historical_queryset=scoped_history(AssignmentQuerySet.unit_path_lookup)
+    )
 
     class Meta:
         verbose_name = _("phân công")
@@ -215,7 +217,9 @@ class BreakthroughTask(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = BreakthroughTaskQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        historical_queryset=scoped_history(BreakthroughTaskQuerySet.unit_path_lookup)
+    )
 
     class Meta:
         verbose_name = _("nhiệm vụ đột phá")
@@ -240,6 +244,10 @@ class BreakthroughTask(models.Model):
         return max((r.percent for r in reports), default=0)
 
 
+#: a progress report, milestone or extension request belongs where its task does
+TASK_RECORD_UNIT_PATH = f"task__{BreakthroughTaskQuerySet.unit_path_lookup}"
+
+
 class TaskProgress(models.Model):
     """A progress report by the cadre: how far, what was done, the evidence."""
 
@@ -262,7 +270,7 @@ class TaskProgress(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(historical_queryset=scoped_history(TASK_RECORD_UNIT_PATH))
 
     class Meta:
         verbose_name = _("báo cáo tiến độ")
@@ -281,7 +289,7 @@ class TaskMilestone(models.Model):
     due_date = models.DateField(_("hạn"))
     done_on = models.DateField(_("hoàn thành ngày"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(historical_queryset=scoped_history(TASK_RECORD_UNIT_PATH))
 
     class Meta:
         verbose_name = _("mốc tiến độ")
@@ -318,7 +326,7 @@ class ExtensionRequest(models.Model):
     decision_comment = models.TextField(_("ý kiến"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(historical_queryset=scoped_history(TASK_RECORD_UNIT_PATH))
 
     class Meta:
         verbose_name = _("đề nghị gia hạn")

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 def _check_may_assign(assigner: User, unit: Unit) -> None:
     if not assigner.has_perm("assignments.add_assignment"):
         raise PermissionDenied(_("Bạn không có quyền phân công."))
-    if not Unit.objects.visible_to(assigner).filter(pk=unit.pk).exists():
+    if not unit.is_visible_to(assigner):
         raise ValidationError({"unit": _("Địa bàn này nằm ngoài phạm vi của bạn.")})
 
 

@@ -1,7 +1,10 @@
 """Point Django at a throw-away benchmark database (PostgreSQL by default) and migrate it."""
 
 import os
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -44,3 +47,22 @@ def machine() -> str:
     except OSError:
         pass
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def serve(port: int, options: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """gunicorn with ``options`` on ``port`` in a session of its own (stop it with
+    ``os.killpg``), once it answers the login page."""
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *options],
+        cwd=ROOT, env={**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", **env},
+        start_new_session=True,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")

@@ -19,43 +19,15 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 from _national import national_data_set
-from _setup import ROOT, machine, setup
+from _setup import ROOT, machine, serve, setup
 
 PORT = 8765
 WORKERS = 2
 CONNECTIONS = 4
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 RESULT = re.compile(r"RESULT (.*)")
-
-
-def start_gunicorn(database_url: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "API_LOGIN_THROTTLE": "1000/min",
-    }
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
-         "--bind", f"127.0.0.1:{PORT}", "--workers", str(WORKERS), "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/login/", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def load(url: str, token: str) -> dict[str, float]:
@@ -120,7 +92,11 @@ def main() -> None:
          f"/api/v1/reports/compliance/?unit={district.code}&{three}", token),
         ("compliance, Hà Nội, 6 months", f"/api/v1/reports/compliance/?unit=P01&{six}", token),
     ]  # fmt: skip
-    server = start_gunicorn(database_url)
+    server = serve(
+        PORT,
+        ["--workers", str(WORKERS)],
+        {"DATABASE_URL": database_url, "API_LOGIN_THROTTLE": "1000/min"},
+    )
     try:
         print(f"{'case':<36} {'req/s':>7} {'p50':>8} {'p95':>8} {'p99':>8} {'requests':>9} "
               f"{'failed':>6}")  # fmt: skip
@@ -131,7 +107,7 @@ def main() -> None:
                   f"{figures['p95']:>6.1f}ms {figures['p99']:>6.1f}ms "
                   f"{int(figures['requests']):>9} {failed:>6}")  # fmt: skip
     finally:
-        server.send_signal(signal.SIGTERM)
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
 

@@ -17,11 +17,10 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from _national import national_data_set
-from _setup import ROOT, machine, setup
+from _setup import ROOT, machine, serve, setup
 
 PORT = 8767
 USERS = 50
@@ -53,10 +52,6 @@ def stop_redis() -> None:
     subprocess.run(["redis-cli", "shutdown", "nosave"], capture_output=True)
     while redis_up():
         time.sleep(0.1)
-
-
-def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
 def run_locust(accounts: str, prefix: Path) -> dict[str, dict[str, str]]:
@@ -113,14 +108,7 @@ def main() -> None:
         email=Concat(F("username"), Value("@bench.invalid"))
     )
     accounts = ",".join(f"{m.username}:{m.username.split('.')[1]}" for m in members)
-    server_env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0",
-                  "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING", **SERVICES}  # fmt: skip
-    # Keep-alive longer than a user's pause, so that the server never closes a connection the
-    # client is about to reuse.
-    gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
-                "--bind", f"127.0.0.1:{PORT}", "--workers", "3", "--threads", "4",
-                "--worker-class", "gthread", "--keep-alive", "5",
-                "--log-level", "warning"]  # fmt: skip
+    server_env = {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", **SERVICES}
     out = ROOT / "var" / "bench-load"
     out.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}; PostgreSQL; gunicorn 3 workers × 4 threads (keep-alive 5 s); "
@@ -128,14 +116,11 @@ def main() -> None:
           f"{SECONDS} s per run")  # fmt: skip
     if not redis_up():
         start_redis()
-    server = start(gunicorn, server_env)
+    # Keep-alive longer than a user's pause, so that the server never closes a connection the
+    # client is about to reuse.
+    gthread = ["--workers", "3", "--threads", "4", "--worker-class", "gthread", "--keep-alive", "5"]
+    server = serve(PORT, gthread, server_env)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/login/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         print_stats("steady load", run_locust(accounts, out / "steady"))
 
         # The outage run: Redis stops after a third of the run and returns after two thirds;
@@ -180,8 +165,11 @@ def main() -> None:
         about_returns |= Q(subject__startswith=f"visit:{pk}:returned:")
     reminders = Reminder.objects.filter(about_returns, kind=ReminderKind.RETURNED_VISIT)
     pending = reminders.filter(status=ReminderStatus.PENDING).count()
-    worker = start([str(Path(sys.executable).parent / "celery"), "-A", "config", "worker",
-                    "--pool", "solo", "--loglevel", "WARNING"], server_env)  # fmt: skip
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).parent / "celery"), "-A", "config", "worker", "--pool", "solo",
+         "--loglevel", "WARNING"],
+        cwd=ROOT, env={**os.environ, **server_env}, start_new_session=True,
+    )  # fmt: skip
     try:
         tasks.dispatch_pending()  # what beat's next tick ends with
         deadline = time.monotonic() + 120

@@ -19,7 +19,12 @@ from django.db.models import CharField, F, IntegerField, Model, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from oversight.models import Unit, UnitGroupObjectPermission, UnitUserObjectPermission, scope_for
+from oversight.models import (
+    ScopedQuerySet,
+    Unit,
+    UnitGroupObjectPermission,
+    UnitUserObjectPermission,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -27,14 +32,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Tracked:
-    """A model whose changes the trail shows, the path from its history rows to a unit, and how
-    to name one of its versions from that version's own columns (no query per line)."""
+    """A model whose changes the trail shows, and how to name one of its versions from that
+    version's own columns (no query per line). Where its history rows belong is its history
+    queryset's business (``scoped_history``)."""
 
     kind: str
     label: Any
     model: type[Model]
-    #: the lookup from a history row to its unit ("id": the row is a unit; None: a person)
-    unit_field: str | None
     title: Callable[[Any], str]
 
 
@@ -55,29 +59,29 @@ def tracked() -> list[Tracked]:
 
     grant = str(_("quyền xem đơn vị"))
     return [
-        Tracked("visit", _("Bản ghi dự sinh hoạt / kiểm tra"), Visit, "unit",
+        Tracked("visit", _("Bản ghi dự sinh hoạt / kiểm tra"), Visit,
                 lambda r: f"{_day(r.date)} · {r.get_kind_display()} · {r.get_status_display()}"),
-        Tracked("meeting", _("Buổi sinh hoạt chi bộ"), Meeting, "cell",
+        Tracked("meeting", _("Buổi sinh hoạt chi bộ"), Meeting,
                 lambda r: f"{_day(r.date)} · {r.get_kind_display()} · {r.get_status_display()}"),
-        Tracked("schedule", _("Lịch sinh hoạt"), MeetingSchedule, "cell",
+        Tracked("schedule", _("Lịch sinh hoạt"), MeetingSchedule,
                 lambda r: str(_("ngày %(day)s hằng tháng") % {"day": r.day_of_month})),
-        Tracked("assignment", _("Phân công phụ trách"), Assignment, "unit",
+        Tracked("assignment", _("Phân công phụ trách"), Assignment,
                 lambda r: f"{r.get_kind_display()} {_day(r.start_date)}–{_day(r.end_date)}"),
-        Tracked("task", _("Việc đột phá"), BreakthroughTask, "owner_unit", lambda r: r.title),
-        Tracked("progress", _("Báo cáo tiến độ"), TaskProgress, "task__owner_unit",
+        Tracked("task", _("Việc đột phá"), BreakthroughTask, lambda r: r.title),
+        Tracked("progress", _("Báo cáo tiến độ"), TaskProgress,
                 lambda r: f"{r.percent}% · {_day(r.date)}"),
-        Tracked("milestone", _("Mốc nhiệm vụ"), TaskMilestone, "task__owner_unit",
+        Tracked("milestone", _("Mốc nhiệm vụ"), TaskMilestone,
                 lambda r: f"{r.title} · {_day(r.due_date)}"),
-        Tracked("extension", _("Đề nghị gia hạn"), ExtensionRequest, "task__owner_unit",
+        Tracked("extension", _("Đề nghị gia hạn"), ExtensionRequest,
                 lambda r: f"{_day(r.new_deadline)} · {r.get_status_display()}"),
-        Tracked("position", _("Chức vụ (vai trò)"), Position, "unit",
+        Tracked("position", _("Chức vụ (vai trò)"), Position,
                 lambda r: f"{r.get_role_display()} {_day(r.start_date)}–{_day(r.end_date)}"),
         Tracked("grant", _("Cấp quyền theo đơn vị (người)"), UnitUserObjectPermission,
-                "content_object", lambda r: grant),
+                lambda r: grant),
         Tracked("group_grant", _("Cấp quyền theo đơn vị (nhóm)"), UnitGroupObjectPermission,
-                "content_object", lambda r: grant),
-        Tracked("unit", _("Đơn vị"), Unit, "id", lambda r: r.name),
-        Tracked("person", _("Người dùng"), User, None,
+                lambda r: grant),
+        Tracked("unit", _("Đơn vị"), Unit, lambda r: r.name),
+        Tracked("person", _("Người dùng"), User,
                 lambda r: f"{r.full_name} ({r.username})"),
     ]  # fmt: skip
 
@@ -89,20 +93,19 @@ def _branch(entry: Tracked, reader: User, person: User | None, unit: Unit | None
     from accounts.models import User
 
     history: QuerySet = entry.model.history.all()  # type: ignore[attr-defined]
-    scope = scope_for(reader)
-    if entry.unit_field is None:
-        if not scope.everything:
-            history = history.filter(id__in=User.objects.visible_to(reader).values("pk"))
+    if isinstance(history, ScopedQuerySet):
+        history = history.visible_to(reader)
         if unit is not None:
-            history = history.none()  # a person's own changes belong to no unit
-        unit_ref: Any = Value(None, output_field=IntegerField())
+            history = history.within(unit)
+        # "unit__path" → unit_id; a unit's own history ("path") is its own id.
+        to_unit = history.unit_path_lookup.removesuffix("path").removesuffix("__")
+        unit_ref: Any = F(f"{to_unit}_id" if to_unit else "id")
     else:
-        # A unit's history row is the unit itself: its path is its own column.
-        path = "path" if entry.unit_field == "id" else f"{entry.unit_field}__path"
-        history = history.filter(scope.filter(path))
+        # A person's changes: seen where the person is seen, and in no unit.
+        history = history.filter(id__in=User.objects.visible_to(reader).values("pk"))
         if unit is not None:
-            history = history.filter(**{f"{path}__startswith": unit.path})
-        unit_ref = F("id") if entry.unit_field == "id" else F(f"{entry.unit_field}_id")
+            history = history.none()
+        unit_ref = Value(None, output_field=IntegerField())
     if person is not None:
         history = history.filter(history_user=person)
     # No ORDER BY inside a branch (SQLite refuses it in a UNION; the union is ordered once).

@@ -24,6 +24,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.manager import HistoricalQuerySet
 from simple_history.models import HistoricalRecords
 
 from oversight.text import search_key
@@ -190,6 +191,16 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
+def scoped_history(unit_path_lookup: str) -> type[ScopedQuerySet]:
+    """The queryset class of a tenant-owned model's history: its rows go through the same gate
+    (``visible_to``, ``within``) as the model's own, by the same path to their unit."""
+    return type(
+        "ScopedHistoricalQuerySet",
+        (ScopedQuerySet, HistoricalQuerySet),
+        {"unit_path_lookup": unit_path_lookup, "__module__": __name__},
+    )
+
+
 class UnitQuerySet(ScopedQuerySet):
     unit_path_lookup = "path"
 
@@ -286,7 +297,10 @@ class Unit(models.Model):
     )
 
     objects = UnitQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["search_name"])
+    history = HistoricalRecords(
+        excluded_fields=["search_name"],
+        historical_queryset=scoped_history(UnitQuerySet.unit_path_lookup),
+    )
 
     class Meta:
         verbose_name = _("đơn vị")
@@ -336,6 +350,11 @@ class Unit(models.Model):
     @property
     def depth(self) -> int:
         return len(codes_in_path(self.path))
+
+    def is_visible_to(self, user: User | AnonymousUser) -> bool:
+        """The gate's answer for this one unit (``Unit.objects.visible_to(user)`` holds it), read
+        from the user's cached scope without a query."""
+        return scope_for(user).covers(self.path)
 
     def ancestor_paths(self) -> list[str]:
         """Paths of this unit and of every unit above it, root first."""
@@ -397,14 +416,14 @@ class UnitUserObjectPermission(UserObjectPermissionBase):
     """A per-unit grant to one person (django-guardian, with a direct foreign key)."""
 
     content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
-    history = HistoricalRecords()
+    history = HistoricalRecords(historical_queryset=scoped_history("content_object__path"))
 
 
 class UnitGroupObjectPermission(GroupObjectPermissionBase):
     """A per-unit grant to a group (django-guardian, with a direct foreign key)."""
 
     content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
-    history = HistoricalRecords()
+    history = HistoricalRecords(historical_queryset=scoped_history("content_object__path"))
 
 
 class TermQuerySet(models.QuerySet):

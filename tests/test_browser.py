@@ -220,6 +220,20 @@ def test_cadre_reports_progress_and_the_office_evaluates(
     assert office.get_by_test_id("task-status").inner_text() == "Hoàn thành"
 
 
+def csp_violations(page) -> list[str]:
+    """The Content Security Policy violations Chromium reports on ``page`` from now on."""
+    found: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            found.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return found
+
+
 @pytest.fixture
 def second_factor_required(settings, people, oversight):
     settings.TWO_FACTOR_REQUIRED = True
@@ -238,15 +252,7 @@ def test_office_sets_up_its_second_factor_and_no_page_breaks_the_csp(
     from django_otp.oath import totp
 
     page = browser_page
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
+    violations = csp_violations(page)
     page.goto(f"{live_server.url}/login/?next=/review/")
     page.fill("#id_username", "tinh.vp")
     page.fill("#id_password", "secret-pass-123")
@@ -268,15 +274,7 @@ def test_office_sets_up_its_second_factor_and_no_page_breaks_the_csp(
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_admin_breaks_no_csp_either(live_server, people, oversight, browser_page):
     page = browser_page
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
+    violations = csp_violations(page)
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", "secret-pass-123")

@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
 from assignments.models import Assignment
-from oversight.models import Level, ScopedQuerySet, Unit, UnitQuerySet
+from oversight.models import Level, ScopedQuerySet, Unit, UnitQuerySet, scoped_history
 from oversight.uploads import validate_attachment
 
 if TYPE_CHECKING:
@@ -134,7 +134,9 @@ class MeetingSchedule(models.Model):
     place = models.CharField(_("địa điểm"), max_length=200, blank=True)
 
     objects = MeetingScheduleQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        historical_queryset=scoped_history(MeetingScheduleQuerySet.unit_path_lookup)
+    )
 
     class Meta:
         verbose_name = _("lịch sinh hoạt chi bộ")
@@ -257,7 +259,9 @@ class Meeting(models.Model):
     )
 
     objects = MeetingManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        historical_queryset=scoped_history(MeetingQuerySet.unit_path_lookup)
+    )
 
     class Meta:
         verbose_name = _("buổi sinh hoạt chi bộ")
@@ -503,7 +507,10 @@ class Visit(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = VisitQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"],
+        historical_queryset=scoped_history(VisitQuerySet.unit_path_lookup),
+    )
 
     class Meta:
         verbose_name = _("lần dự/đi cơ sở")

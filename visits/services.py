@@ -193,7 +193,7 @@ def do_add_thematic_meeting(
     of it like of a regular one, and it counts for the quarter's thematic meetings."""
     if not actor.has_perm("visits.add_meeting"):
         raise PermissionDenied(_("Bạn không có quyền thêm buổi sinh hoạt."))
-    if not Unit.objects.visible_to(actor).filter(pk=cell.pk).exists():
+    if not cell.is_visible_to(actor):
         raise PermissionDenied(_("Chi bộ nằm ngoài phạm vi của bạn."))
     if not topic.strip():
         raise ValidationError({"topic": _("Hãy ghi chủ đề buổi sinh hoạt chuyên đề.")})
@@ -232,7 +232,7 @@ def do_set_schedule(
     """Set a cell's regular meeting day; its upcoming planned meetings follow the new day."""
     if not actor.has_perm("visits.change_meetingschedule"):
         raise PermissionDenied(_("Bạn không có quyền sửa lịch sinh hoạt."))
-    if not Unit.objects.visible_to(actor).filter(pk=cell.pk).exists():
+    if not cell.is_visible_to(actor):
         raise PermissionDenied(_("Chi bộ nằm ngoài phạm vi của bạn."))
     schedule = MeetingSchedule.objects.filter(cell=cell).first() or MeetingSchedule(cell=cell)
     schedule.day_of_month, schedule.time, schedule.place = day_of_month, time, place
