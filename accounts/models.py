@@ -9,11 +9,11 @@ from django.contrib.auth.models import AbstractUser, AnonymousUser, Group, UserM
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role, group_name
+from oversight.clock import local_today
 from oversight.models import Level, ScopedQuerySet, Unit, scope_for, scoped_history
 
 
@@ -119,7 +119,7 @@ class User(AbstractUser):
 class PositionQuerySet(ScopedQuerySet):
     def current(self, on: datetime.date | None = None) -> Self:
         """Positions held on ``on`` (today by default)."""
-        day = on or timezone.localdate()
+        day = on or local_today()
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 

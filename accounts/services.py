@@ -11,10 +11,10 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Position, User
+from oversight.clock import local_today
 from oversight.models import Term, Unit
 
 PERSON_DETAILS = ("full_name", "email", "staff_number", "phone")
@@ -67,7 +67,7 @@ def _new_position(
     title: str,
     start_date: datetime.date | None,
 ) -> Position:
-    start_date = start_date or timezone.localdate()
+    start_date = start_date or local_today()
     term = Term.objects.current(start_date).first()
     if term is None:
         raise ValidationError({"start_date": _("Không có nhiệm kỳ nào chứa ngày bắt đầu.")})
@@ -128,7 +128,7 @@ def do_end_position(actor: User, position: Position, on: datetime.date | None = 
         position = Position.objects.visible_to(actor).select_for_update().get(pk=position.pk)
     except Position.DoesNotExist:
         raise PermissionDenied(_("Chức vụ nằm ngoài phạm vi của bạn.")) from None
-    position.end_date = on or timezone.localdate()
+    position.end_date = on or local_today()
     position.full_clean()
     position.save()
     return position

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Position
 from accounts.roles import Role
 from assignments.models import BreakthroughTask, TaskKind, TaskProgress, TaskResult, TaskStatus
+from oversight.clock import local_today
 from oversight.models import Unit
 
 COMMISSIONED_2019 = [
@@ -101,7 +102,7 @@ def load_demo_tasks() -> int:
             reported_by=position.user,
         )
         created += 1
-    this_year = timezone.localdate().year
+    this_year = local_today().year
     for position, title in zip(cadres[:3], REGISTERED_2019[:3], strict=False):
         BreakthroughTask.objects.create(
             title=title,

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from oversight.clock import local_today
 from oversight.models import Level, ScopedQuerySet, Unit, scoped_history
 from oversight.uploads import validate_attachment
 
@@ -28,7 +28,7 @@ class AssignmentQuerySet(ScopedQuerySet):
 
     def open_on(self, day: datetime.date | None = None) -> Self:
         """Assignments in force on ``day`` (today by default)."""
-        day = day or timezone.localdate()
+        day = day or local_today()
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
 
     def overlapping(self, start: datetime.date, end: datetime.date) -> Self:
@@ -102,7 +102,7 @@ class Assignment(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.end_date is None or self.end_date >= timezone.localdate()
+        return self.end_date is None or self.end_date >= local_today()
 
     def clean(self) -> None:
         errors: dict[str, list[object]] = {}
@@ -160,7 +160,7 @@ class BreakthroughTaskQuerySet(ScopedQuerySet):
         return self.exclude(status__in=TaskStatus.closed())
 
     def overdue(self, on: datetime.date | None = None) -> Self:
-        return self.open().filter(deadline__lt=on or timezone.localdate())
+        return self.open().filter(deadline__lt=on or local_today())
 
 
 class BreakthroughTask(models.Model):
@@ -236,7 +236,7 @@ class BreakthroughTask(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return not self.is_closed and self.deadline < timezone.localdate()
+        return not self.is_closed and self.deadline < local_today()
 
     @property
     def latest_percent(self) -> int:

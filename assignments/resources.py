@@ -1,12 +1,12 @@
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields
 
 from accounts.models import Position
 from assignments.models import Assignment, AssignmentKind, BreakthroughTask, TaskKind
+from oversight.clock import local_today
 from oversight.models import Term
 from oversight.resources import ScopedImportResource, choice_from
 from oversight.widgets import DayMonthYearWidget
@@ -73,7 +73,7 @@ class AssignmentImportResource(ScopedImportResource):
         else:
             row["kind"] = kind
         if not row.get("start_date"):
-            row["start_date"] = timezone.localdate()
+            row["start_date"] = local_today()
         try:
             self.unit_in_scope(row)
         except ValidationError as error:

@@ -26,6 +26,7 @@ from assignments.models import (
     TaskResult,
     TaskStatus,
 )
+from oversight.clock import local_today
 from oversight.models import Term, Unit
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def do_assign(
     """Put ``member`` in charge of ``unit`` (and its subtree) from ``start_date``."""
     _check_may_assign(assigner, unit)
     _check_member_in_scope(assigner, member)
-    start_date = start_date or timezone.localdate()
+    start_date = start_date or local_today()
     term = term or Term.objects.current(start_date).first()
     if term is None:
         raise ValidationError({"term": _("Không có nhiệm kỳ nào chứa ngày bắt đầu.")})
@@ -92,7 +93,7 @@ def do_end_assignment(
         raise PermissionDenied(
             _("Phân công này do cấp trên quyết định; chỉ cấp trên kết thúc được.")
         )
-    assignment.end_date = on or timezone.localdate()
+    assignment.end_date = on or local_today()
     assignment.full_clean()
     assignment.save(update_fields=["end_date"])
     return assignment
@@ -110,7 +111,7 @@ def do_reassign(
 ) -> Assignment:
     """Hand ``unit`` to ``new_member`` from ``on``: the open assignments of that kind end the day
     before, in the same transaction (the change of members at a new term, in one action)."""
-    on = on or timezone.localdate()
+    on = on or local_today()
     previous = Assignment.objects.select_for_update().filter(unit=unit, kind=kind).open_on(on)
     for assignment in previous.exclude(member=new_member):
         do_end_assignment(assigner, assignment, on - datetime.timedelta(days=1))
@@ -225,7 +226,7 @@ def do_report_progress(
         raise ValidationError(_("Nhiệm vụ chưa được phê duyệt."))
     report = TaskProgress(
         task=task,
-        date=timezone.localdate(),
+        date=local_today(),
         percent=percent,
         narrative=narrative.strip(),
         reported_by=cadre,
@@ -247,7 +248,7 @@ def do_reach_milestone(actor: User, milestone: TaskMilestone) -> TaskMilestone:
     if task.cadre_id != actor.pk and not actor.has_perm("assignments.evaluate_task"):
         raise PermissionDenied(_("Chỉ cán bộ chịu trách nhiệm hoặc văn phòng cập nhật mốc."))
     _check_open(task)
-    milestone.done_on = timezone.localdate()
+    milestone.done_on = local_today()
     milestone.save(update_fields=["done_on"])
     return milestone
 
@@ -329,7 +330,7 @@ class YearSummary:
 def year_summary(user: User, year: int) -> YearSummary:
     """The article's figures for a year: how many tasks, how many commissioned, how many done."""
     tasks = BreakthroughTask.objects.visible_to(user).filter(year=year)
-    today = timezone.localdate()
+    today = local_today()
     done = [TaskResult.COMPLETED, TaskResult.COMPLETED_LATE]
     counts = tasks.aggregate(
         total=Count("pk"),

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +24,7 @@ from assignments.services import (
     do_request_extension,
     year_summary,
 )
+from oversight.clock import local_today
 from oversight.exports import download, table
 from oversight.forms import attach_errors
 from oversight.http import PortalRequest
@@ -82,7 +82,7 @@ TASKS_PER_PAGE = 50
 @login_required
 def task_board(request: PortalRequest) -> HttpResponse:
     """The board of breakthrough tasks in scope, by year, with the year's figures."""
-    today = timezone.localdate()
+    today = local_today()
     year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else today.year
     tasks = (
         BreakthroughTask.objects.visible_to(request.user)

@@ -107,11 +107,12 @@ def national_data_set() -> tuple[datetime.date, datetime.date]:
     """Build the data set unless it is there; the first and the last of its twelve months."""
     from django.db import connection
 
+    from oversight.clock import local_today
     from oversight.importing import UnitRow, import_units, read_unit_file
     from oversight.models import Level, Term, Unit
     from visits.models import Visit, add_months
 
-    today = datetime.date.today()
+    today = local_today()
     last = today.replace(day=1)
     first = add_months(last, -11)
     if Unit.objects.filter(level=Level.CELL).count() < 100_000:

@@ -22,11 +22,12 @@ def main() -> None:
     from django.db.models.functions import Concat
 
     from accounts.models import User
+    from oversight.clock import local_today
     from visits import reminders
     from visits.models import AttendancePolicy, OutboxMessage, Reminder, add_months
 
     settings.EMAIL_BACKEND = "visits.mail.OutboxBackend"
-    today = datetime.date.today()
+    today = local_today()
     closing = add_months(today.replace(day=1), 1).replace(day=settings.COMPLIANCE_CLOSING_DAY)
     reminder_day = closing - datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_CLOSING)
     print(f"machine: {machine()}; PostgreSQL; reminder day {reminder_day:%d/%m/%Y}")

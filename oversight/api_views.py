@@ -90,6 +90,11 @@ class UnitTallySerializer(TallySerializer):
 class PeriodTallySerializer(TallySerializer):
     start = serializers.DateField()
     end = serializers.DateField()
+    status = serializers.ChoiceField(
+        choices=["red", "amber", "green", "none", "progress"],
+        help_text="progress: the period has not closed yet (counted in no total)",
+    )
+    in_progress = serializers.BooleanField(help_text="not closed yet on the report's day")
 
 
 class MemberComplianceSerializer(serializers.Serializer):
@@ -103,7 +108,11 @@ class MemberComplianceSerializer(serializers.Serializer):
 class ComplianceSerializer(serializers.Serializer):
     unit = serializers.CharField(allow_null=True, help_text="null: an administrator's whole scope")
     months = serializers.ListField(child=serializers.CharField(help_text="YYYY-MM"))
-    total = TallySerializer()
+    in_progress = serializers.ListField(
+        child=serializers.CharField(help_text="YYYY-MM"),
+        help_text="months whose periods have not closed yet: shown, counted in no total",
+    )
+    total = TallySerializer(help_text="closed periods only")
     by_unit = UnitTallySerializer(many=True)
     members = MemberComplianceSerializer(many=True)
 
@@ -149,6 +158,7 @@ def compliance_report(request: Request) -> Response:
         {
             "unit": report.root.code if report.root else None,
             "months": [f"{m:%Y-%m}" for m in report.months],
+            "in_progress": [f"{m:%Y-%m}" for m in sorted(report.in_progress_months)],
             "total": tally(report.total),
             "by_unit": [{"unit": u.code, **tally(t)} for u, t in report.by_group],
             "members": [
@@ -158,7 +168,13 @@ def compliance_report(request: Request) -> Response:
                     "areas": row.areas,
                     "total": tally(row.total),
                     "periods": [
-                        {"start": c.start, "end": c.end, **tally(c.tally)}
+                        {
+                            "start": c.start,
+                            "end": c.end,
+                            **tally(c.tally),
+                            "status": c.status,
+                            "in_progress": c.in_progress,
+                        }
                         for c in row.by_month.values()
                     ],
                 }

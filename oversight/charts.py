@@ -1,11 +1,13 @@
 """Small charts drawn on the server as SVG: no script, readable on a phone, printable."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 GREEN, AMBER, RED, GREY = "#198754", "#ffc107", "#dc3545", "#adb5bd"
+PENDING_NOTE = _("đang diễn ra, chưa khóa sổ")
 RATING_COLOURS = {"good": GREEN, "fair": "#20c997", "average": AMBER, "poor": RED}
 
 
@@ -13,8 +15,11 @@ def colour_for_percent(percent: float) -> str:
     return GREEN if percent >= 90 else AMBER if percent >= 60 else RED
 
 
-def column_chart(points: Sequence[tuple[str, float]], title: str) -> SafeString:
-    """Percentages (0–100) as columns, one per label (e.g. per month)."""
+def column_chart(
+    points: Sequence[tuple[str, float]], title: str, pending: Collection[str] = ()
+) -> SafeString:
+    """Percentages (0–100) as columns, one per label (e.g. per month); the labels in
+    ``pending`` (periods still in progress) are drawn grey and say so, never judged by colour."""
     width, height, top, bottom = 320, 150, 12, 24
     step = width / max(len(points), 1)
     bars = []
@@ -23,10 +28,11 @@ def column_chart(points: Sequence[tuple[str, float]], title: str) -> SafeString:
         bar_height = (height - top - bottom) * value / 100
         x = index * step + step * 0.15
         y = height - bottom - bar_height
-        colour = colour_for_percent(value)
+        colour = GREY if label in pending else colour_for_percent(value)
+        note = f" ({escape(PENDING_NOTE)})" if label in pending else ""
         bars.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{bar_height:.1f}" '
-            f'fill="{colour}"><title>{escape(label)}: {value:.0f}%</title></rect>'
+            f'fill="{colour}"><title>{escape(label)}: {value:.0f}%{note}</title></rect>'
             f'<text x="{x + step * 0.35:.1f}" y="{y - 2:.1f}" font-size="8" text-anchor="middle">'
             f"{value:.0f}</text>"
             f'<text x="{x + step * 0.35:.1f}" y="{height - 10}" font-size="7" text-anchor="middle">'

@@ -21,12 +21,12 @@ from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.manager import HistoricalQuerySet
 from simple_history.models import HistoricalRecords
 
+from oversight.clock import local_today
 from oversight.text import search_key
 
 if TYPE_CHECKING:
@@ -402,7 +402,7 @@ class Unit(models.Model):
             raise ValidationError(
                 {"merged_into": _("Không thể sáp nhập một đơn vị vào chính nó hay đơn vị con.")}
             )
-        on = on or timezone.localdate()
+        on = on or local_today()
         with transaction.atomic():
             for child in self.children.active():
                 child.move_to(successor)
@@ -428,7 +428,7 @@ class UnitGroupObjectPermission(GroupObjectPermissionBase):
 
 class TermQuerySet(models.QuerySet):
     def current(self, on: datetime.date | None = None) -> Self:
-        day = on or timezone.localdate()
+        day = on or local_today()
         return self.filter(start_date__lte=day, end_date__gte=day)
 
 

@@ -3,10 +3,10 @@ from typing import Any
 
 from django import forms
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from oversight.clock import local_today
 from oversight.models import Unit, scope_for
 from visits.models import add_months
 
@@ -65,7 +65,7 @@ class ReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        this_month = timezone.localdate().replace(day=1)
+        this_month = local_today().replace(day=1)
         end = cleaned.get("end") or this_month
         start = cleaned.get("start") or add_months(end, -5)
         if start > end:

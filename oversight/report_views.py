@@ -45,6 +45,12 @@ def _invalid(request: PortalRequest, template: str) -> HttpResponse:
     return render(request, template, {"form": form}, status=400)
 
 
+def _period_text(cell: reports.PeriodCell) -> str:
+    """A member's period as a spreadsheet cell: logged/required, marked while in progress."""
+    text = f"{cell.tally.logged}/{cell.tally.required}"
+    return f"{text} ({_('đang diễn ra')})" if cell.in_progress else text
+
+
 @login_required
 def compliance_report(request: PortalRequest) -> HttpResponse:
     form = _report_form(request)
@@ -53,13 +59,17 @@ def compliance_report(request: PortalRequest) -> HttpResponse:
     root, start, end = (form.cleaned_data[k] for k in ("unit", "start", "end"))
     report = reports.compliance(request.user, root, start, end)
     trend = charts.column_chart(
-        [(f"{m:%m/%y}", t.percent) for m, t in report.by_month if t.required],
+        [(f"{m:%m/%y}", t.percent) for m, t in report.by_month if t.percent is not None],
         _("Tỷ lệ đạt định mức theo tháng"),
+        pending={f"{m:%m/%y}" for m in report.in_progress_months},
     )
 
     def export() -> Any:
         headers: list[str] = [_("Cấp ủy viên"), _("Địa bàn")]
-        headers += [f"{m:%m/%Y}" for m in report.months] + [
+        headers += [
+            f"{m:%m/%Y} ({_('đang diễn ra')})" if m in report.in_progress_months else f"{m:%m/%Y}"
+            for m in report.months
+        ] + [
             _("Phải dự"),
             _("Đã dự"),
             _("Đã duyệt"),
@@ -67,10 +77,7 @@ def compliance_report(request: PortalRequest) -> HttpResponse:
         ]
         rows = []
         for row in report.rows:
-            cells = [
-                f"{c.tally.logged}/{c.tally.required}" if (c := row.by_month.get(m)) else ""
-                for m in report.months
-            ]
+            cells = [_period_text(c) if (c := row.by_month.get(m)) else "" for m in report.months]
             areas = ", ".join(row.areas)
             total = row.total
             rows.append(

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
-from django.utils import timezone
 
 from accounts.models import Position
 from assignments.models import Assignment
+from oversight.clock import local_today
 from oversight.models import Level, PathSegment, Unit, codes_in_path
 from visits.models import (
     AttendancePolicy,
@@ -31,6 +31,7 @@ from visits.models import (
     VisitKind,
     VisitStatus,
     add_months,
+    in_progress,
 )
 
 if TYPE_CHECKING:
@@ -86,18 +87,30 @@ class Tally:
         return "red"
 
     @property
-    def percent(self) -> int:
-        return (
-            round(100 * min(self.logged, self.required) / self.required) if self.required else 100
-        )
+    def percent(self) -> int | None:
+        """Logged against required, in whole percent; None when nothing was due."""
+        if not self.required:
+            return None
+        return round(100 * min(self.logged, self.required) / self.required)
+
+
+IN_PROGRESS = "progress"
 
 
 @dataclass
 class PeriodCell:
+    """One member's period: what the policy asks and what was done, and whether it has closed."""
+
     period: Period
     start: datetime.date
     end: datetime.date
     tally: Tally
+    in_progress: bool = False
+
+    @property
+    def status(self) -> str:
+        """The tally's colour once the period has closed; until then "progress", never red."""
+        return IN_PROGRESS if self.in_progress else self.tally.status
 
     @property
     def label(self) -> str:
@@ -119,12 +132,17 @@ class MemberRow:
 
 @dataclass
 class ComplianceReport:
+    """Totals (``total``, ``by_group``, each row's ``total``) count closed periods only; the
+    cells and ``by_month`` also show what was logged in the periods still in progress."""
+
     root: Unit | None
     months: list[datetime.date]
     rows: list[MemberRow]
     by_group: list[tuple[Unit, Tally]]
     total: Tally
     by_month: list[tuple[datetime.date, Tally]]
+    today: datetime.date
+    in_progress_months: frozenset[datetime.date] = frozenset()
 
 
 def _policies(member_ids: Iterable[int]) -> dict[int, AttendancePolicy | None]:
@@ -160,16 +178,27 @@ def _groups(user: User, root: Unit | None) -> dict[str, Unit]:
 
 
 def compliance(
-    user: User, root: Unit | None, first: datetime.date, last: datetime.date
+    user: User,
+    root: Unit | None,
+    first: datetime.date,
+    last: datetime.date,
+    today: datetime.date | None = None,
 ) -> ComplianceReport:
     """Members × periods under ``root`` from ``first``'s month to ``last``'s, per the policy table.
 
     A visit counts in the period of its meeting's date, for the assignment it was logged under;
     each assigned area counts at most its required number, so two visits to one commune do not
-    make up for none in the other. Six queries, whatever the size of the tree; rows are read as
-    plain tuples because a country has tens of thousands of assignments.
+    make up for none in the other. A period that has not closed on ``today`` (see
+    ``visits.models.in_progress``) is shown with what was logged so far but counts in no total.
+    Six queries, whatever the size of the tree; rows are read as plain tuples because a country
+    has tens of thousands of assignments.
     """
+    today = today or local_today()
     months = months_between(first, last)
+    # A column holds the periods that end in its month, so they all close on the same day.
+    open_months = frozenset(
+        m for m in months if in_progress(add_months(m, 1) - datetime.timedelta(days=1), today)
+    )
     range_end = add_months(months[-1], 1) - datetime.timedelta(days=1)
     in_range = _under(Assignment.objects, user, root).overlapping(months[0], range_end)
     assignments = list(
@@ -236,15 +265,20 @@ def compliance(
             capped = min(accepted, need)
             tally = Tally(need, min(logged, need), capped, capped - min(accepted - late, need))
             column = end.replace(day=1)
+            pending = column in open_months
             cell = row.by_month.get(column)
             if cell is None:
-                cell = row.by_month[column] = PeriodCell(kind, start, end, Tally())
+                cell = row.by_month[column] = PeriodCell(kind, start, end, Tally(), pending)
             cell.tally += tally
+            by_month[column] += tally
+            # A unit whose periods are all in progress is still listed, with nothing due yet.
+            group_tally = by_group[group.pk] if group is not None else None
+            if pending:
+                continue
             row.total += tally
             total += tally
-            by_month[column] += tally
-            if group is not None:
-                by_group[group.pk] += tally
+            if group_tally is not None:
+                group_tally += tally
     return ComplianceReport(
         root=root,
         months=months,
@@ -252,6 +286,8 @@ def compliance(
         by_group=[(unit, by_group[unit.pk]) for unit in groups.values() if unit.pk in by_group],
         total=total,
         by_month=[(month, by_month[month]) for month in months],
+        today=today,
+        in_progress_months=open_months,
     )
 
 
@@ -299,7 +335,7 @@ def coverage(
     """Where nobody went: communes and cells under ``root`` without an overseer visit in the last
     ``months`` months (a visit to a cell counts for its commune), and areas left without a
     member. Seven queries; the database does the counting."""
-    today = today or timezone.localdate()
+    today = today or local_today()
     since = add_months(today.replace(day=1), -(months - 1))
     recent = Visit.objects.filter(date__gte=since, date__lte=today).exclude(
         status=VisitStatus.DRAFT

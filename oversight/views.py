@@ -2,9 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 
 from assignments.models import Assignment
+from oversight.clock import local_today
 from oversight.http import PortalRequest
 from oversight.models import Level, Unit
 from visits.models import Meeting, MeetingSchedule, Visit, add_months
@@ -41,7 +41,7 @@ def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
     ancestors = visible.filter(code__in=unit.ancestor_codes())
     children = visible.filter(parent=unit).with_child_counts().order_by("code")
     page = Paginator(children, CHILDREN_PER_PAGE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
+    today = local_today()
     overseers = (
         Assignment.objects.visible_to(request.user)
         .covering(unit)

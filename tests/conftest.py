@@ -5,16 +5,66 @@ another tenant and a user with no position at all.
 """
 
 import datetime
+import os
+import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.conf import settings
+from time_machine import TimeMachineFixture, escape_hatch, travel
 
 from accounts.models import User
 from accounts.roles import Role
+from oversight.clock import local_today
 from oversight.models import Level, Unit
+from tests.clock import FROZEN_NOW
 from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory
 from visits.models import Meeting, MeetingSchedule, add_months
+
+# -- the clock ---------------------------------------------------------------------------------
+# The whole run, collection included, sees the frozen instant (``tests/clock.py``): a module-level
+# date in a test file is the frozen day too. Each test starts again at that instant.
+_suite_clock = travel(FROZEN_NOW)
+_real_popen_init = subprocess.Popen.__init__
+
+
+def _popen_on_the_suite_clock(
+    self: subprocess.Popen, args: Any, *rest: Any, **options: Any
+) -> None:
+    """A Python process started by a test would read the machine's clock: refuse it unless it
+    runs through ``tests.frozen_process`` (``tests.clock.frozen_command``)."""
+    argv = [args] if isinstance(args, str | bytes | os.PathLike) else list(args)
+    program = os.path.basename(os.fsdecode(argv[0])) if argv else ""
+    if program.startswith("python") and "tests.frozen_process" not in map(os.fsdecode, argv):
+        raise RuntimeError(
+            f"{argv!r} would run on the machine's clock: start it with tests.clock.frozen_command"
+        )
+    _real_popen_init(self, args, *rest, **options)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _suite_clock.start()
+    subprocess.Popen.__init__ = _popen_on_the_suite_clock  # type: ignore[method-assign]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    subprocess.Popen.__init__ = _real_popen_init  # type: ignore[method-assign]
+    _suite_clock.stop()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(
+    request: pytest.FixtureRequest, time_machine: TimeMachineFixture
+) -> Iterator[TimeMachineFixture]:
+    """Every test starts at ``FROZEN_NOW`` (or where its ``time_machine`` marker says); the
+    ``time_machine`` fixture travels elsewhere. Refuses to run a test on the real clock."""
+    if not escape_hatch.is_travelling():
+        raise RuntimeError("the suite's clock is not frozen (tests/conftest.py)")
+    if request.node.get_closest_marker("time_machine") is None:
+        time_machine.move_to(FROZEN_NOW)
+    yield time_machine
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +181,7 @@ def oversight(people: People, tree: Tree) -> Oversight:
     AssignmentFactory(member=district_member, unit=tree.cell_a)
     for cell in (tree.cell_a, tree.cell_a_2, tree.cell_b):
         MeetingSchedule.objects.create(cell=cell, day_of_month=10, place="Nhà văn hóa")
-    month = add_months(datetime.date.today(), -1)
+    month = add_months(local_today(), -1)
     Meeting.objects.plan_month(month)
     meetings = {m.cell.code: m for m in Meeting.objects.in_month(month).select_related("cell")}
     return Oversight(

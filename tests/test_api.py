@@ -7,6 +7,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import PositionFactory
 from visits.models import ScoreSheet, Visit, VisitStatus
@@ -237,7 +238,7 @@ def test_the_office_manages_people_and_positions(api, people, tree):
     )
     assert appointed.status_code == 201 and appointed.json()["unit"] == "C01-01"
     ended = api.post(f"/api/v1/positions/{appointed.json()['id']}/end/", {}, format="json")
-    assert ended.json()["end_date"] == datetime.date.today().isoformat()
+    assert ended.json()["end_date"] == TODAY.isoformat()
     patched = api.patch(f"/api/v1/people/{person.pk}/", {"phone": " 0912 "}, format="json")
     assert patched.status_code == 200 and patched.json()["phone"] == "0912"
 
@@ -315,7 +316,7 @@ def test_a_task_from_proposal_to_evaluation(api, people):
     office, cadre = APIClient(), APIClient()
     as_user(office, "tinh.vp")
     as_user(cadre, "d01.bithu")
-    year = datetime.date.today().year
+    year = TODAY.year
     proposed = office.post(
         "/api/v1/tasks/",
         {

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from accounts.models import Position, User
 from accounts.roles import Role
 from assignments.models import Assignment, BreakthroughTask, TaskKind, TaskStatus
+from tests.clock import TODAY
 from tests.factories import PositionFactory, UserFactory
 from visits.models import FieldVisitType, ScoreSheet, Visit, VisitKind, VisitStatus
 
@@ -39,7 +40,7 @@ ROLES = [
 SEES_DISTRICT = {"admin", "tinh.vp", "tinh.btv", "tinh.uv", "d01.bithu", "d01.uv"}
 SEES_COMMUNE = SEES_DISTRICT | {"c01.bithu", "c01.vp"}
 SEES_CELL = SEES_COMMUNE | {"c01-01.bithu"}
-YEAR = datetime.date.today().year
+YEAR = TODAY.year
 
 
 @dataclass
@@ -61,7 +62,7 @@ def world(people, oversight, tree) -> World:
         logged_by=member,
         kind=VisitKind.FIELD,
         unit=tree.cell_a,
-        date=datetime.date.today(),
+        date=TODAY,
         field_type=FieldVisitType.FACT_FINDING,
         status=VisitStatus.SUBMITTED,
     )

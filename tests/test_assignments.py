@@ -8,6 +8,7 @@ from django.db import IntegrityError
 
 from assignments.models import Assignment, AssignmentKind
 from assignments.services import do_assign, do_end_assignment, do_reassign
+from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import AssignmentFactory
 
@@ -52,7 +53,7 @@ def test_a_province_cannot_be_assigned(people, tree, oversight):
 
 def test_ending_keeps_the_assignment_in_history(people, oversight):
     assignment = Assignment.objects.get(member=oversight.district_member)
-    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    yesterday = TODAY - datetime.timedelta(days=1)
     do_end_assignment(fresh(people.district_a_secretary), assignment, yesterday)
     assert Assignment.objects.filter(pk=assignment.pk, end_date=yesterday).exists()
     assert not Assignment.objects.filter(member=oversight.district_member).open_on().exists()
@@ -72,7 +73,7 @@ def test_a_commune_cannot_end_the_assignment_of_a_higher_levels_member(
 
 
 def test_reassign_hands_over_in_one_action(people, tree, oversight):
-    today = datetime.date.today()
+    today = TODAY
     new = do_reassign(fresh(people.province_office), tree.commune_a, oversight.district_member)
     old = Assignment.objects.get(member=oversight.province_member, unit=tree.commune_a)
     assert old.end_date == today - datetime.timedelta(days=1)

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from accounts.models import Position
+from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import PositionFactory, UserFactory
 from visits.models import Visit
@@ -162,7 +163,7 @@ def test_a_tasks_progress_and_extension_are_in_the_trail(client, people, tree):
     from assignments.models import BreakthroughTask, TaskStatus
     from assignments.services import do_report_progress, do_request_extension
 
-    year = datetime.date.today().year
+    year = TODAY.year
     task = BreakthroughTask.objects.create(
         title="Xóa nhà tạm", kind="registered", cadre=people.district_a_secretary,
         owner_unit=tree.district_a, year=year, deadline=datetime.date(year, 12, 31),

@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from accounts.roles import Role
+from tests.clock import TODAY
 from tests.factories import PositionFactory
 from visits.models import Meeting
 
@@ -69,6 +70,8 @@ def test_member_logs_in_browses_own_subtree_and_switches_tenant(
     page.goto(f"{live_server.url}/units/")
     page.locator(".list-group-item", has_text="Huyện Lâm Bình").click()
     page.locator(".list-group-item", has_text="Xã Thượng Lâm").click()
+    # Until the page has loaded, htmx is not listening to the search box yet.
+    page.wait_for_url(f"{live_server.url}/units/C01/", wait_until="load")
     assert page.locator(".list-group-item", has_text="Chi bộ thôn Nà Mô").is_visible()
 
     page.fill("input[type=search]", "son phu")  # another district: nothing found
@@ -88,7 +91,7 @@ def test_member_logs_in_browses_own_subtree_and_switches_tenant(
 @pytest.fixture
 def meeting_today(oversight, tree):
     """A regular meeting of cell C01-01 held today, in the district member's area."""
-    today = datetime.date.today()
+    today = TODAY
     return Meeting.objects.create(cell=tree.cell_a, kind="regular", date=today, place="Nhà văn hóa")
 
 
@@ -181,8 +184,8 @@ def approved_task(people, tree):
         kind="commissioned",
         cadre=people.district_a_secretary,
         owner_unit=tree.district_a,
-        year=datetime.date.today().year,
-        deadline=datetime.date.today() + datetime.timedelta(days=30),
+        year=TODAY.year,
+        deadline=TODAY + datetime.timedelta(days=30),
         expected_result="Không còn lò gạch thủ công",
         status=TaskStatus.APPROVED,
     )

@@ -4,14 +4,14 @@ without detail; 503 as soon as one of them fails."""
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from oversight.models import Heartbeat
+from tests.clock import FROZEN_NOW
 from tests.test_reminders import wait_for
 
 
 def test_healthy_when_every_component_answers(client, db, settings):
-    Heartbeat.objects.create(name=Heartbeat.CELERY, beat_at=timezone.now())
+    Heartbeat.objects.create(name=Heartbeat.CELERY, beat_at=FROZEN_NOW)
     response = client.get("/health/")
     assert response.status_code == 200
     body = response.json()
@@ -25,7 +25,7 @@ def test_healthy_when_every_component_answers(client, db, settings):
 @pytest.mark.parametrize("age", [None, 600])
 def test_no_recent_heartbeat_means_celery_is_failing(client, db, age):
     if age is not None:
-        past = timezone.now() - datetime.timedelta(seconds=age)
+        past = FROZEN_NOW - datetime.timedelta(seconds=age)
         Heartbeat.objects.create(name=Heartbeat.CELERY, beat_at=past)
     response = client.get("/health/")
     assert response.status_code == 503
@@ -34,7 +34,7 @@ def test_no_recent_heartbeat_means_celery_is_failing(client, db, age):
 
 
 def test_an_unreachable_redis_is_failing(client, db, settings):
-    Heartbeat.objects.create(name=Heartbeat.CELERY, beat_at=timezone.now())
+    Heartbeat.objects.create(name=Heartbeat.CELERY, beat_at=FROZEN_NOW)
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = client.get("/health/")
     assert response.status_code == 503

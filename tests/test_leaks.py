@@ -20,6 +20,7 @@ from accounts.models import Position, User
 from accounts.roles import Role
 from assignments.models import Assignment, BreakthroughTask, TaskKind, TaskProgress, TaskStatus
 from oversight.models import Level
+from tests.clock import TODAY
 from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory
 from visits.models import Meeting, MeetingSchedule, Visit, VisitKind, VisitStatus
 
@@ -116,13 +117,13 @@ def other_province(people, oversight):
         kind=TaskKind.COMMISSIONED,
         cadre=member,
         owner_unit=district,
-        year=datetime.date.today().year,
-        deadline=datetime.date.today() + datetime.timedelta(days=60),
+        year=TODAY.year,
+        deadline=TODAY + datetime.timedelta(days=60),
         expected_result="Hoàn thành",
         status=TaskStatus.IN_PROGRESS,
     )
     report = TaskProgress.objects.create(
-        task=task, date=datetime.date.today(), percent=30, narrative="Tiến độ", reported_by=member
+        task=task, date=TODAY, percent=30, narrative="Tiến độ", reported_by=member
     )
     UserFactory(username="admin-of-nothing", is_staff=True)  # staff, but no position
     return {

@@ -4,7 +4,6 @@ import datetime
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -13,6 +12,7 @@ from django.core import signing
 from django.db import connection
 from django.urls import reverse
 
+from tests.clock import TODAY, frozen_command, frozen_environment
 from tests.conftest import fresh
 from tests.factories import AssignmentFactory, PositionFactory, UserFactory
 from visits import reminders
@@ -28,8 +28,6 @@ from visits.models import (
     add_months,
 )
 from visits.services import do_return_visit, do_save_visit
-
-TODAY = datetime.date.today()
 
 
 @pytest.fixture(autouse=True)
@@ -258,23 +256,21 @@ def test_a_worker_killed_mid_batch_leaves_nothing_lost_or_doubled(
             context={"cell": "X", "date": "01/01/2026"},
         )
     db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "EMAIL_BACKEND": "tests.support.SlowOutboxBackend",
-        "REMINDER_CLAIM_SECONDS": "1",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--pool=solo",
-        "--loglevel=WARNING",
-    ]
-    worker = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, start_new_session=True)
+
+    def start_worker() -> subprocess.Popen:
+        """A worker process on this test's clock, read again at each start."""
+        env = {
+            **frozen_environment(),
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "EMAIL_BACKEND": "tests.support.SlowOutboxBackend",
+            "REMINDER_CLAIM_SECONDS": "1",
+        }
+        command = frozen_command("celery", "-A", "config", "worker", "--pool=solo")
+        return subprocess.Popen(
+            [*command, "--loglevel=WARNING"], env=env, cwd=settings.BASE_DIR, start_new_session=True
+        )
+
+    worker = start_worker()
     try:
         send_reminders.delay(list(Reminder.objects.values_list("pk", flat=True)))
         assert wait_for(lambda: OutboxMessage.objects.count() >= 5)
@@ -282,7 +278,7 @@ def test_a_worker_killed_mid_batch_leaves_nothing_lost_or_doubled(
         worker.wait()
         delivered = OutboxMessage.objects.count()
         assert delivered < 40
-        worker = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, start_new_session=True)
+        worker = start_worker()
         settings.REMINDER_CLAIM_SECONDS = 1
         time.sleep(1.5)
         dispatch_pending()  # the next beat tick's sweep

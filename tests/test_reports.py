@@ -10,12 +10,12 @@ from openpyxl import load_workbook
 
 from assignments.models import Assignment
 from oversight.reports import compliance, coverage, is_due, quality
+from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory
 from visits.models import Meeting, MeetingSchedule, Rating, Visit, VisitKind, add_months
 from visits.services import do_accept_visit, do_move_meeting, do_save_visit
 
-TODAY = datetime.date.today()
 THIS_MONTH = TODAY.replace(day=1)
 
 
@@ -115,8 +115,13 @@ def test_two_communes_each_need_their_own_meeting(people, tree, oversight):
         fresh(people.province_office), tree.province, oversight.month, oversight.month
     )
     quarter_end_month = add_months(oversight.month, 2 - (oversight.month.month - 1) % 3)
+    after_the_quarter_closed = add_months(quarter_end_month, 1).replace(day=6)
     report = compliance(
-        fresh(people.province_office), tree.province, oversight.month, quarter_end_month
+        fresh(people.province_office),
+        tree.province,
+        oversight.month,
+        quarter_end_month,
+        today=after_the_quarter_closed,
     )
     row = row_of(report, "tinh.uv")
     tally = row.by_month[quarter_end_month].tally
@@ -140,6 +145,9 @@ def test_two_level_tree_groups_by_commune(db, people):
     log(member, meeting)
     quarter_end = add_months(THIS_MONTH, 2 - (THIS_MONTH.month - 1) % 3)  # a provincial quarter
     report = compliance(fresh(office), province, THIS_MONTH, quarter_end)
+    assert [(unit.code, tally.required) for unit, tally in report.by_group] == [("C50", 0)]
+    closed = add_months(quarter_end, 1).replace(day=6)
+    report = compliance(fresh(office), province, THIS_MONTH, quarter_end, today=closed)
     assert [(unit.code, tally.logged) for unit, tally in report.by_group] == [("C50", 1)]
 
 

@@ -1,9 +1,7 @@
 """Security promises (SECURITY.md): headers, login throttling, the second factor, deployment."""
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts import two_factor
+from tests.clock import frozen_command, frozen_environment
 from tests.conftest import fresh
 
 PASSWORD = "secret-pass-123"
@@ -205,7 +204,7 @@ def test_setting_up_a_new_phone_removes_the_old_one(client, people, required):
 
 def test_the_production_settings_pass_djangos_deployment_check(tmp_path):
     environment = {
-        **os.environ,
+        **frozen_environment(),
         "DEBUG": "0",
         "SECRET_KEY": "k" * 20 + "-a-long-and-random-production-key-0123456789",
         "ALLOWED_HOSTS": "portal.example.vn",
@@ -213,7 +212,7 @@ def test_the_production_settings_pass_djangos_deployment_check(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'check.sqlite3'}",
     }
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        frozen_command("manage.py", "check", "--deploy", "--fail-level", "WARNING"),
         cwd=settings.BASE_DIR,
         env=environment,
         capture_output=True,

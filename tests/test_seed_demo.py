@@ -1,14 +1,18 @@
 """The demo province: complete, logins that work, each seeing its own subtree, and idempotent."""
 
+import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import Position, User
 from accounts.roles import Role
 from assignments.models import Assignment
+from oversight.clock import local_today
 from oversight.demo import DEMO_PASSWORD
 from oversight.models import Level, Unit
-from visits.models import Meeting, MeetingKind, MeetingSchedule, Visit, VisitStatus
+from tests.clock import local
+from visits import reminders
+from visits.models import Meeting, MeetingKind, MeetingSchedule, MeetingStatus, Visit, VisitStatus
 
 
 def snapshot() -> dict[str, object]:
@@ -91,3 +95,46 @@ def test_demo_board_shows_the_articles_2019_figures(client, db):
     client.force_login(office)
     page = client.get(reverse("task-board"), {"year": 2019})
     assert "9/10" in page.text
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        pytest.param(local(2026, 12, 1, 8), id="first-of-month"),
+        pytest.param(local(2026, 12, 31, 23, 30), id="31-december-late-evening"),
+    ],
+)
+def test_the_demo_is_alive_whatever_the_day(day, time_machine, client, db):
+    time_machine.move_to(day)
+    call_command("seed_demo")
+    today = local_today()
+    assert set(Visit.objects.values_list("status", flat=True)) == {s.value for s in VisitStatus}
+    assert Visit.objects.filter(status=VisitStatus.DRAFT).count() >= 3
+    assert Visit.objects.filter(status=VisitStatus.RETURNED).count() >= 3
+    assert Visit.objects.filter(status=VisitStatus.SUBMITTED).count() >= 3
+    assert not Visit.objects.filter(date__gt=today).exists()
+    upcoming = Meeting.objects.filter(date__gt=today).exclude(status=MeetingStatus.CANCELLED)
+    assert upcoming.exists() and reminders.plan_upcoming_meetings(today)
+    before = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == before
+
+
+@pytest.mark.time_machine(local(2026, 12, 1, 8))
+def test_on_the_first_the_demo_report_shows_the_month_in_progress(client, db):
+    """December has just begun and November closes on the 5th: neither is red, neither counts."""
+    call_command("seed_demo")
+    client.force_login(User.objects.get(username="tinh.vanphong1"))
+    page = client.get(reverse("report-compliance"))
+    report = page.context["report"]
+    december, november = local_today().replace(day=1), local_today().replace(month=11, day=1)
+    assert report.months[-1] == december
+    assert {december, november} <= report.in_progress_months
+    cells = [cell for row in report.rows for cell in row.by_month.values()]
+    open_cells = [cell for cell in cells if cell.end >= november]
+    assert open_cells and all(cell.status == "progress" for cell in open_cells)
+    closed = [cell.tally for cell in cells if cell.end < november]
+    assert report.total.required == sum(t.required for t in closed)
+    assert report.total.logged == sum(t.logged for t in closed)
+    assert report.total.percent == round(100 * report.total.logged / report.total.required)
+    assert 'data-status="progress"' in page.text and "đang diễn ra" in page.text

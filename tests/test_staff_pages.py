@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assignments.models import Assignment
+from tests.clock import TODAY
 from visits.models import Meeting, MeetingSchedule
 
 
@@ -30,7 +31,7 @@ def test_reassign_from_the_unit_page_ends_the_previous_one(client, people, tree,
         {"member": oversight.district_member.pk, "kind": "in_charge", "replace": "on"},
     )
     old = Assignment.objects.get(member=oversight.province_member, unit=tree.commune_a)
-    assert old.end_date == datetime.date.today() - datetime.timedelta(days=1)
+    assert old.end_date == TODAY - datetime.timedelta(days=1)
     assert Assignment.objects.filter(member=oversight.district_member, unit=tree.commune_a).exists()
 
 
@@ -65,13 +66,13 @@ def test_end_assignment_keeps_history(client, people, oversight):
     client.force_login(people.district_a_secretary)
     client.post(reverse("assignment-end", args=[assignment.pk]))
     assignment.refresh_from_db()
-    assert assignment.end_date == datetime.date.today()
+    assert assignment.end_date == TODAY
 
 
 def test_staff_change_a_cells_meeting_day_and_upcoming_meetings_follow(
     client, people, tree, oversight
 ):
-    today = datetime.date.today()
+    today = TODAY
     Meeting.objects.plan_month(today.replace(day=1) + datetime.timedelta(days=40))
     client.force_login(people.commune_a_staff)
     url = reverse("unit-schedule", args=["C01-01"])

@@ -17,9 +17,10 @@ from assignments.services import (
     do_request_extension,
     year_summary,
 )
+from tests.clock import TODAY
 from tests.conftest import fresh
 
-YEAR = datetime.date.today().year
+YEAR = TODAY.year
 
 
 @pytest.fixture
@@ -127,9 +128,7 @@ def test_scoping_a_district_sees_its_own_cadres(client, people, task):
 def test_board_filters_highlights_overdue_and_exports(
     client, people, task, django_assert_max_num_queries
 ):
-    BreakthroughTask.objects.filter(pk=task.pk).update(
-        deadline=datetime.date.today() - datetime.timedelta(days=1)
-    )
+    BreakthroughTask.objects.filter(pk=task.pk).update(deadline=TODAY - datetime.timedelta(days=1))
     client.force_login(people.province_office)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("task-board"), {"year": YEAR, "status": "overdue"})
@@ -166,8 +165,8 @@ def test_task_reminders_deadline_quiet_and_overdue(people, task, settings):
 
     settings.EMAIL_BACKEND = "visits.mail.OutboxBackend"
     office = fresh(people.province_office)
-    do_approve_task(office, task, "15-QĐ/TU", datetime.date.today() - datetime.timedelta(weeks=10))
-    today = datetime.date.today()
+    do_approve_task(office, task, "15-QĐ/TU", TODAY - datetime.timedelta(weeks=10))
+    today = TODAY
 
     def kinds_for(day):
         return {(p.kind, p.recipient_id) for p in reminders.plan_task_reminders(day)}
@@ -220,7 +219,7 @@ def test_evidence_milestones_and_decision_files_stay_in_scope(
     report = task.progress_reports.get()
     assert client.get(reverse("task-evidence", args=[task.pk, report.pk])).status_code == 200
     client.post(url, {"action": "milestone", "milestone": milestone.pk})
-    assert TaskMilestone.objects.get(pk=milestone.pk).done_on == datetime.date.today()
+    assert TaskMilestone.objects.get(pk=milestone.pk).done_on == TODAY
     client.force_login(people.district_b_office)
     assert client.get(reverse("task-decision", args=[task.pk])).status_code == 404
     assert client.get(reverse("task-evidence", args=[task.pk, report.pk])).status_code == 404

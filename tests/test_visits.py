@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory
 from visits.models import Meeting, MeetingSchedule, Rating, Visit, VisitKind, VisitStatus
@@ -50,13 +51,13 @@ def test_no_visit_without_an_assignment_covering_the_unit_on_that_date(oversight
 def test_an_assignment_that_began_after_the_meeting_does_not_cover_it(oversight, tree):
     late = UserFactory(username="late")
     PositionFactory(user=late, unit=tree.district_a)
-    AssignmentFactory(member=late, unit=tree.cell_a, start_date=datetime.date.today())
+    AssignmentFactory(member=late, unit=tree.cell_a, start_date=TODAY)
     with pytest.raises(ValidationError):
         logged(late, oversight.meeting_a)
 
 
 def test_no_visit_in_the_future(oversight, tree):
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    tomorrow = TODAY + datetime.timedelta(days=1)
     field = Visit(
         member=oversight.province_member,
         logged_by=oversight.province_member,
@@ -79,7 +80,7 @@ def test_field_visit_needs_its_type(oversight, tree):
         logged_by=oversight.province_member,
         kind=VisitKind.FIELD,
         unit=tree.commune_a,
-        date=datetime.date.today(),
+        date=TODAY,
     )
     with pytest.raises(ValidationError) as caught:
         do_save_visit(fresh(oversight.province_member), field)
@@ -215,7 +216,7 @@ def test_progress_counts_logged_and_accepted_against_the_policy(people, oversigh
 
 
 def test_my_work_shows_areas_meetings_and_what_is_due(client, oversight):
-    Meeting.objects.plan_month(datetime.date.today())
+    Meeting.objects.plan_month(TODAY)
     client.force_login(oversight.district_member)
     response = client.get(reverse("my-work"))
     assert response.status_code == 200
@@ -246,7 +247,7 @@ def test_logging_from_the_form_in_one_post_and_double_submit_makes_one_visit(cli
 def test_form_errors_name_the_field_in_vietnamese(client, oversight, tree):
     client.force_login(oversight.province_member)
     url = reverse("visit-create") + "?kind=field"
-    future = (datetime.date.today() + datetime.timedelta(days=3)).strftime("%d/%m/%Y")
+    future = (TODAY + datetime.timedelta(days=3)).strftime("%d/%m/%Y")
     response = client.post(
         url, {"unit": tree.commune_a.pk, "date": future, "field_type": "inspection", "submit": "1"}
     )
@@ -390,7 +391,7 @@ def grow(tree, oversight, scale: int) -> None:
         cell = UnitFactory(code=f"C01-G{n:03d}", level="cell", parent=tree.commune_a)
         MeetingSchedule.objects.create(cell=cell, day_of_month=12)
     Meeting.objects.plan_month(oversight.month)
-    Meeting.objects.plan_month(datetime.date.today())
+    Meeting.objects.plan_month(TODAY)
     for meeting in Meeting.objects.filter(cell__code__startswith="C01-G", month=oversight.month):
         do_save_visit(
             fresh(oversight.province_member),

@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import Position, User
 from accounts.roles import Role
 from assignments.models import Assignment, AssignmentKind
+from oversight.clock import local_today
 from oversight.models import Level, Term, Unit
 from visits.models import (
     Meeting,
@@ -180,6 +181,25 @@ def _score(rng: random.Random, sheet: ScoreSheet) -> dict[str, int]:
     }
 
 
+# How far the review has come, by the days since the meeting rather than by calendar month,
+# so that the demo holds drafts, visits waiting for review and returned ones on the 1st of a
+# month as on the 31st (every fortnight has meetings: the meeting days are spread over the month).
+FRESH, IN_REVIEW = datetime.timedelta(days=14), datetime.timedelta(days=45)
+
+
+def _status_after(age: datetime.timedelta, roll: float) -> str:
+    """The status of a visit to a meeting held ``age`` ago, for a roll of the dice in [0, 1)."""
+    if age < FRESH:
+        return VisitStatus.DRAFT if roll < 0.35 else VisitStatus.SUBMITTED
+    if age < IN_REVIEW:
+        if roll < 0.5:
+            return VisitStatus.SUBMITTED
+        return VisitStatus.ACCEPTED if roll < 0.85 else VisitStatus.RETURNED
+    if roll < 0.92:
+        return VisitStatus.ACCEPTED
+    return VisitStatus.RETURNED if roll < 0.96 else VisitStatus.SUBMITTED
+
+
 def _visits(province: Unit, today: datetime.date) -> int:
     sheet = ScoreSheet.for_unit(province)
     this_month = today.replace(day=1)
@@ -223,26 +243,7 @@ def _visits(province: Unit, today: datetime.date) -> int:
             meeting = rng.choice(candidates)
             if (assignment.member.pk, meeting.pk) in done:
                 continue
-            age = (this_month.year - month.year) * 12 + this_month.month - month.month
-            roll = rng.random()
-            if age >= 2:
-                status = (
-                    VisitStatus.ACCEPTED
-                    if roll < 0.92
-                    else VisitStatus.RETURNED
-                    if roll < 0.96
-                    else VisitStatus.SUBMITTED
-                )
-            elif age == 1:
-                status = (
-                    VisitStatus.SUBMITTED
-                    if roll < 0.6
-                    else VisitStatus.ACCEPTED
-                    if roll < 0.9
-                    else VisitStatus.RETURNED
-                )
-            else:
-                status = VisitStatus.DRAFT if roll < 0.3 else VisitStatus.SUBMITTED
+            status = _status_after(today - meeting.date, rng.random())
             members_total = rng.randint(12, 40)
             submitted_at = timezone.make_aware(
                 datetime.datetime.combine(meeting.date, datetime.time(21, 0))
@@ -284,7 +285,7 @@ def _visits(province: Unit, today: datetime.date) -> int:
 @transaction.atomic
 def load_demo_activity(today: datetime.date | None = None) -> ActivityReport:
     """Add the current term's oversight work to the demo province (see the module's note)."""
-    today = today or timezone.localdate()
+    today = today or local_today()
     province = Unit.objects.get(code="P08")
     term = Term.objects.current(today).get()
     return ActivityReport(

@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
 from assignments.models import Assignment
+from oversight.clock import local_today
 from oversight.models import Level, ScopedQuerySet, Unit, UnitQuerySet, scoped_history
 from oversight.uploads import validate_attachment
 
@@ -34,6 +35,22 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     """The first day of the month ``months`` after ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months
     return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def closing_day(day: datetime.date) -> datetime.date:
+    """The day the books of ``day``'s month close: ``COMPLIANCE_CLOSING_DAY`` of the following
+    month (its last day when that month is shorter). Until the end of that day a visit of the
+    month can still be logged and accepted in time."""
+    month = add_months(day, 1)
+    last = calendar.monthrange(month.year, month.month)[1]
+    return month.replace(day=min(settings.COMPLIANCE_CLOSING_DAY, last))
+
+
+def in_progress(period_end: datetime.date, today: datetime.date) -> bool:
+    """Whether a period ending on ``period_end`` is still in progress on ``today``: until its
+    closing day has passed it is not due, so it is never short and no total counts it. The one
+    rule of every report, export and planner that asks whether a period has closed."""
+    return today <= closing_day(period_end)
 
 
 class Period(models.TextChoices):
@@ -574,7 +591,7 @@ class Visit(models.Model):
                 errors["field_type"] = _(
                     "Hãy chọn hình thức: kiểm tra, nắm tình hình hay đối thoại."
                 )
-        if self.date and self.date > timezone.localdate():
+        if self.date and self.date > local_today():
             errors["date"] = _("Không ghi nhận trước một ngày chưa tới (%(date)s).") % {
                 "date": f"{self.date:%d/%m/%Y}"
             }
@@ -599,8 +616,7 @@ class Visit(models.Model):
 
     def closes_at(self) -> datetime.datetime:
         """When this visit's month closes: the end of the closing day of the following month."""
-        closing = add_months(self.date, 1).replace(day=settings.COMPLIANCE_CLOSING_DAY)
-        end_of_day = datetime.datetime.combine(closing, datetime.time.max)
+        end_of_day = datetime.datetime.combine(closing_day(self.date), datetime.time.max)
         return timezone.make_aware(end_of_day)
 
     def apply_score(self, points: Mapping[str, int] | None) -> None:

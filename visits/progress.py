@@ -6,9 +6,8 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.utils import timezone
-
 from assignments.models import Assignment
+from oversight.clock import local_today
 from visits.models import AttendancePolicy, Period, Visit, VisitKind, VisitStatus
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ def member_progress(
     The period a visit counts in is its meeting's date. Costs two queries, whatever the number
     of assignments: the policy table and the member's visits in the longest period.
     """
-    on = on or timezone.localdate()
+    on = on or local_today()
     policy = AttendancePolicy.for_positions(member.current_positions())
     if policy is None or not assignments:
         return []

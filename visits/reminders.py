@@ -37,6 +37,7 @@ from visits.models import (
     Visit,
     VisitStatus,
     add_months,
+    closing_day,
 )
 from visits.progress import member_progress
 
@@ -102,11 +103,11 @@ def plan_upcoming_meetings(today: datetime.date) -> list[Planned]:
 
 def plan_month_closing(today: datetime.date) -> list[Planned]:
     """Members still short of their policy for last month, ``REMINDER_DAYS_BEFORE_CLOSING``
-    days before that month closes (the closing day of this month)."""
-    closing = today.replace(day=settings.COMPLIANCE_CLOSING_DAY)
-    if today != closing - datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_CLOSING):
+    days before that month closes (its closing day, in this month)."""
+    closing = today + datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_CLOSING)
+    period_day = add_months(closing, -1)
+    if closing != closing_day(period_day):
         return []
-    period_day = add_months(today.replace(day=1), -1)
     return [
         Planned(
             member.pk,
@@ -141,9 +142,10 @@ def _short_members(period_day: datetime.date) -> dict[int, tuple[User, list[str]
 def plan_escalations(today: datetime.date) -> list[Planned]:
     """The day after a month closed: the office staff of each member's unit hear who is still
     short (the member's unit: where their highest position is)."""
-    if today != today.replace(day=settings.COMPLIANCE_CLOSING_DAY) + datetime.timedelta(days=1):
+    closed = today - datetime.timedelta(days=1)
+    period_day = add_months(closed, -1)
+    if closed != closing_day(period_day):
         return []
-    period_day = add_months(today.replace(day=1), -1)
     short = _short_members(period_day)
     if not short:
         return []

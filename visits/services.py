@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from oversight.clock import local_today
 from oversight.models import Unit
 from visits import reminders, tasks
 from visits.models import (
@@ -238,7 +239,7 @@ def do_set_schedule(
     schedule.day_of_month, schedule.time, schedule.place = day_of_month, time, place
     schedule.full_clean()
     schedule.save()
-    today = timezone.localdate()
+    today = local_today()
     upcoming = Meeting.objects.filter(
         cell=cell,
         kind=MeetingKind.REGULAR,

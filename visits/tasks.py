@@ -3,9 +3,9 @@ import logging
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from oversight.clock import local_today
 from visits import reminders
 from visits.models import Meeting, add_months
 
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 @shared_task
 def plan_meetings() -> int:
     """Create this month's and next month's regular meetings from the schedules (idempotent)."""
-    this_month = timezone.localdate().replace(day=1)
+    this_month = local_today().replace(day=1)
     return Meeting.objects.plan_month(this_month) + Meeting.objects.plan_month(
         add_months(this_month, 1)
     )
@@ -24,7 +24,7 @@ def plan_meetings() -> int:
 @shared_task(acks_late=True)
 def plan_reminders() -> int:
     """Beat's tick: plan what is due today (idempotent) and send whatever waits."""
-    today = timezone.localdate()
+    today = local_today()
     with transaction.atomic():
         for planner in reminders.PLANNERS.values():
             reminders.store(planner(today))

@@ -12,12 +12,12 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Position, User
 from assignments.models import Assignment
+from oversight.clock import local_today
 from oversight.forms import attach_errors
 from oversight.http import PortalRequest, redirect_to_next
 from oversight.models import Level, Unit
@@ -66,7 +66,7 @@ def _error_text(error: ValidationError) -> str:
 def my_work(request: PortalRequest) -> HttpResponse:
     """One screen: my areas, this month's meetings in them, what I logged, what is still due."""
     user = request.user
-    today = timezone.localdate()
+    today = local_today()
     assignments = list(
         Assignment.objects.filter(member=user).open_on(today).select_related("unit", "term")
     )
@@ -334,7 +334,7 @@ def meeting_detail(request: PortalRequest, pk: int) -> HttpResponse:
         "change_form": change_form,
         "score_form": score_form,
         "can_edit": can_edit,
-        "can_log": assigned and not meeting.is_cancelled and meeting.date <= timezone.localdate(),
+        "can_log": assigned and not meeting.is_cancelled and meeting.date <= local_today(),
         "status_code": 400 if request.method == "POST" else 200,
     }
     return render(request, "visits/meeting_detail.html", context, status=context["status_code"])

@@ -2,9 +2,9 @@ import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
 from accounts.models import User
+from oversight.clock import local_today
 from visits import reminders
 from visits.tasks import dispatch_pending
 
@@ -21,11 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="YYYY-MM-DD instead of today")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        today = (
-            datetime.date.fromisoformat(options["date"])
-            if options["date"]
-            else timezone.localdate()
-        )
+        today = datetime.date.fromisoformat(options["date"]) if options["date"] else local_today()
         kinds = [options["kind"]] if options["kind"] else list(reminders.PLANNERS)
         planned = [p for kind in kinds for p in reminders.PLANNERS[kind](today)]
         names = dict(
