@@ -171,6 +171,11 @@ class Position(models.Model):
             super().save(*args, **kwargs)
             self.user.sync_role_groups()
 
+    @property
+    def rights_unit(self) -> Unit:
+        """Where a right must hold to act on this row (``accounts.rights.may``)."""
+        return self.unit
+
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         with transaction.atomic():
             result = super().delete(*args, **kwargs)

@@ -16,6 +16,8 @@ class PositionImportResource(ScopedImportResource):
     staff_number, phone, unit_code, role, title, start_date. A person is found by staff
     number, email or username (in that order) and created when none matches."""
 
+    row_permission = "accounts.add_position"
+
     username = fields.Field(column_name="username")
     full_name = fields.Field(column_name="full_name")
     email = fields.Field(column_name="email")

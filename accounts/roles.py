@@ -1,7 +1,9 @@
 """Roles held through positions, and the Django groups that carry their model permissions.
 
 Model permissions say what kind of thing a role may do; *where* it may do it is always the
-unit subtree of the position (``oversight.models.scope_for``), never the whole table.
+unit subtree of the position that holds the role (``accounts.rights.may``), never the whole
+table and never the subtree of another position the same person holds. The groups below carry
+the permissions for Django's own checks (the admin's menus); every write asks ``may``.
 """
 
 from typing import Any

@@ -14,15 +14,21 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Position, User
+from accounts.rights import may, may_somewhere, require
 from oversight.clock import local_today
 from oversight.models import Term, Unit
 
 PERSON_DETAILS = ("full_name", "email", "staff_number", "phone")
 
 
-def _check_may_manage(actor: User, permission: str) -> None:
-    if not actor.has_perm(permission):
+def _check_may_manage(actor: User, permission: str, unit: Unit | None = None) -> None:
+    """The right to manage people, held somewhere, and at ``unit`` when one is given."""
+    if not may_somewhere(actor, permission):
         raise PermissionDenied(_("Bạn không có quyền quản lý cán bộ."))
+    if unit is not None:
+        require(
+            actor, permission, unit, _("Quyền quản lý cán bộ của bạn không bao gồm đơn vị này.")
+        )
 
 
 def _unit_in_scope(actor: User, unit: Unit) -> None:
@@ -37,15 +43,15 @@ def person_in_scope(actor: User, person: User) -> bool:
 
 def may_correct(actor: User, person: User) -> bool:
     """Whether ``actor`` may change ``person``'s details: only when every position ``person``
-    holds now lies inside ``actor``'s scope. Otherwise a commune office could change the email
-    of a provincial leader who also sits in the commune, and take over the account by a
-    password reset."""
+    holds now lies where ``actor``'s right to change positions holds. Otherwise a commune
+    office could change the email of a provincial leader who also sits in the commune, and take
+    over the account by a password reset."""
     if actor.is_superuser:
         return True
     if person.is_superuser or person.is_staff:
         return False
-    held = Position.objects.current().filter(user=person)
-    return not held.exclude(pk__in=Position.objects.visible_to(actor).values("pk")).exists()
+    held = Position.objects.current().filter(user=person).select_related("unit")
+    return all(may(actor, "accounts.change_position", position) for position in held)
 
 
 def _set_details(person: User, details: dict[str, str]) -> None:
@@ -94,6 +100,7 @@ def do_add_person(
     administrator or the password-reset mail gives them a password."""
     _check_may_manage(actor, "accounts.add_position")
     _unit_in_scope(actor, unit)
+    _check_may_manage(actor, "accounts.add_position", unit)
     person = User(username=username.strip())
     _set_details(person, details)
     person.set_unusable_password()
@@ -115,6 +122,7 @@ def do_appoint(
     """Appoint someone already in ``actor``'s scope to a further position in it."""
     _check_may_manage(actor, "accounts.add_position")
     _unit_in_scope(actor, unit)
+    _check_may_manage(actor, "accounts.add_position", unit)
     if not person_in_scope(actor, person):
         raise ValidationError({"user": _("Người này không giữ chức vụ nào trong phạm vi của bạn.")})
     return _new_position(actor, person, unit, role, title, start_date)
@@ -128,6 +136,7 @@ def do_end_position(actor: User, position: Position, on: datetime.date | None = 
         position = Position.objects.visible_to(actor).select_for_update().get(pk=position.pk)
     except Position.DoesNotExist:
         raise PermissionDenied(_("Chức vụ nằm ngoài phạm vi của bạn.")) from None
+    _check_may_manage(actor, "accounts.change_position", position.unit)
     position.end_date = on or local_today()
     position.full_clean()
     position.save()

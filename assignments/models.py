@@ -101,6 +101,11 @@ class Assignment(models.Model):
         return f"{self.member} — {self.get_kind_display()} {self.unit}"
 
     @property
+    def rights_unit(self) -> Unit:
+        """Where a right must hold to act on this row (``accounts.rights.may``)."""
+        return self.unit
+
+    @property
     def is_open(self) -> bool:
         return self.end_date is None or self.end_date >= local_today()
 
@@ -229,6 +234,11 @@ class BreakthroughTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def rights_unit(self) -> Unit:
+        """Where a right must hold to act on this row (``accounts.rights.may``)."""
+        return self.owner_unit
 
     @property
     def is_closed(self) -> bool:

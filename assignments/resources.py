@@ -17,6 +17,8 @@ class AssignmentImportResource(ScopedImportResource):
     end_date, note. A member already in charge of that unit has the row update the open
     assignment; otherwise a new one is made, checked by the same rules as the pages."""
 
+    row_permission = "assignments.add_assignment"
+
     resolved_fields: ClassVar[list[str]] = ["member", "unit", "term", "assigned_by"]
     validate_constraints = False  # the open-assignment constraint is clean()'s overlap check
     member = fields.Field(column_name="member")
@@ -116,6 +118,8 @@ class BreakthroughTaskImportResource(ScopedImportResource):
     deadline, expected_result, target, decision_number, decision_date. The task belongs to the
     unit where the cadre holds their highest position, which must lie in the importer's scope."""
 
+    row_permission = "assignments.add_breakthroughtask"
+
     unit_column = ""
     resolved_fields: ClassVar[list[str]] = ["cadre", "position", "owner_unit", "evaluated_by"]
     cadre = fields.Field(column_name="cadre")
@@ -154,6 +158,11 @@ class BreakthroughTaskImportResource(ScopedImportResource):
             errors["cadre"] = _("“%(key)s” không giữ chức vụ nào trong phạm vi của bạn.") % {
                 "key": key
             }
+        else:
+            try:
+                self.check_right(self.positions[person.pk].unit, "cadre")
+            except ValidationError as error:
+                errors.update({name: " ".join(m) for name, m in error.message_dict.items()})
         kind = choice_from(TaskKind, str(row.get("kind") or ""))
         if kind is None:
             errors["kind"] = _(

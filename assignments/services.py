@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Position
+from accounts.rights import may, may_somewhere
 from assignments.models import (
     Assignment,
     AssignmentKind,
@@ -34,10 +35,14 @@ if TYPE_CHECKING:
 
 
 def _check_may_assign(assigner: User, unit: Unit) -> None:
-    if not assigner.has_perm("assignments.add_assignment"):
+    """Refused without the right anywhere (403), for a unit out of sight as for a missing one
+    (400), and where the right's position does not cover the unit (403)."""
+    if not may_somewhere(assigner, "assignments.add_assignment"):
         raise PermissionDenied(_("Bạn không có quyền phân công."))
     if not unit.is_visible_to(assigner):
         raise ValidationError({"unit": _("Địa bàn này nằm ngoài phạm vi của bạn.")})
+    if not may(assigner, "assignments.add_assignment", unit):
+        raise PermissionDenied(_("Quyền phân công của bạn không bao gồm địa bàn này."))
 
 
 def _check_member_in_scope(assigner: User, member: User) -> None:
@@ -126,8 +131,8 @@ def _task_in_scope(actor: User, task: BreakthroughTask) -> BreakthroughTask:
         raise PermissionDenied(_("Không tìm thấy nhiệm vụ trong phạm vi của bạn.")) from None
 
 
-def _check_office(actor: User) -> None:
-    if not actor.has_perm("assignments.evaluate_task"):
+def _check_office(actor: User, task: BreakthroughTask) -> None:
+    if not may(actor, "assignments.evaluate_task", task):
         raise PermissionDenied(_("Chỉ văn phòng cấp ủy được quyết định việc này."))
 
 
@@ -151,7 +156,7 @@ def do_propose_task(
 ) -> BreakthroughTask:
     """Put a task on the year's list for ``cadre``: it belongs to the unit of the cadre's highest
     position in the office's scope and waits for the Standing Committee's decision."""
-    if not office.has_perm("assignments.add_breakthroughtask"):
+    if not may_somewhere(office, "assignments.add_breakthroughtask"):
         raise PermissionDenied(_("Bạn không có quyền thêm nhiệm vụ."))
     position = (
         Position.objects.visible_to(office)
@@ -165,6 +170,8 @@ def do_propose_task(
         raise ValidationError(
             {"cadre": _("Người này không giữ chức vụ nào trong phạm vi của bạn.")}
         )
+    if not may(office, "assignments.add_breakthroughtask", position.unit):
+        raise PermissionDenied(_("Bạn không có quyền thêm nhiệm vụ cho đơn vị này."))
     task = BreakthroughTask(
         title=title.strip(),
         kind=kind,
@@ -191,8 +198,8 @@ def do_approve_task(
     decision_file: File | None = None,
 ) -> BreakthroughTask:
     """The Standing Committee's decision approves a proposed task."""
-    _check_office(office)
     task = _task_in_scope(office, task)
+    _check_office(office, task)
     if task.status != TaskStatus.PROPOSED:
         raise ValidationError(_("Chỉ phê duyệt được nhiệm vụ đang đề xuất."))
     if not decision_number.strip():
@@ -245,7 +252,7 @@ def do_report_progress(
 def do_reach_milestone(actor: User, milestone: TaskMilestone) -> TaskMilestone:
     """The cadre (or the office) marks a milestone reached today."""
     task = _task_in_scope(actor, milestone.task)
-    if task.cadre_id != actor.pk and not actor.has_perm("assignments.evaluate_task"):
+    if task.cadre_id != actor.pk and not may(actor, "assignments.evaluate_task", task):
         raise PermissionDenied(_("Chỉ cán bộ chịu trách nhiệm hoặc văn phòng cập nhật mốc."))
     _check_open(task)
     milestone.done_on = local_today()
@@ -278,8 +285,8 @@ def do_decide_extension(
     office: User, request: ExtensionRequest, approve: bool, comment: str = ""
 ) -> ExtensionRequest:
     """Only the office grants or refuses an extension; granting moves the deadline."""
-    _check_office(office)
     task = _task_in_scope(office, request.task)
+    _check_office(office, task)
     _check_open(task)
     request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != ExtensionStatus.PENDING:
@@ -302,8 +309,8 @@ def do_evaluate_task(
     office: User, task: BreakthroughTask, result: str, comment: str
 ) -> BreakthroughTask:
     """The year-end evaluation: completed, completed late or not completed. Then it is locked."""
-    _check_office(office)
     task = _task_in_scope(office, task)
+    _check_office(office, task)
     _check_open(task)
     if result not in TaskResult.values:
         raise ValidationError({"result": _("Hãy chọn kết quả.")})

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.rights import may, require
 from assignments.forms import AssignForm
 from assignments.models import Assignment, BreakthroughTask, TaskKind, TaskResult, TaskStatus
 from assignments.services import (
@@ -35,6 +36,9 @@ from oversight.models import Unit
 def assign(request: PortalRequest, code: str) -> HttpResponse:
     """Assign a member to this unit, or hand it over to them (ending the current one)."""
     unit = get_object_or_404(Unit.objects.visible_to(request.user), code=code)
+    require(
+        request.user, "assignments.add_assignment", unit, _("Bạn không có quyền phân công ở đây.")
+    )
     form = AssignForm(request.POST or None, assigner=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -147,7 +151,7 @@ def task_detail(request: PortalRequest, pk: int) -> HttpResponse:
         "extensions": task.extensions.select_related("requested_by", "decided_by"),
         "milestones": task.milestones.all(),
         "is_cadre": task.cadre_id == request.user.pk,
-        "is_office": request.user.has_perm("assignments.evaluate_task"),
+        "is_office": may(request.user, "assignments.evaluate_task", task),
         "results": TaskResult,
     }
     return render(request, "assignments/task_detail.html", context)

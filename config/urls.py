@@ -55,4 +55,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "oversight.views.bad_request"
 handler404 = "oversight.api.not_found"

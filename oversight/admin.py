@@ -9,6 +9,7 @@ from guardian.admin import GuardedModelAdmin
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
 
+from accounts.rights import may
 from oversight.importing import COLUMNS, ImportProblem, UnitImportError, import_units
 from oversight.importing import rows_from_table as unit_rows_from_table
 from oversight.models import Term, Unit, scope_for
@@ -58,10 +59,23 @@ class UnitResource(resources.ModelResource):
 
 
 class ScopedAdminMixin:
-    """Admin lists and forms see only what ``visible_to`` lets the person see."""
+    """Admin lists and forms see only what ``visible_to`` lets the person see, and change or
+    delete a row only where one of the person's positions gives the right (``may``)."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).visible_to(request.user)  # type: ignore[misc]
+
+    def _may(self, request: HttpRequest, action: str, obj: Any) -> bool:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        return obj is None or may(request.user, f"{opts.app_label}.{action}_{opts.model_name}", obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_change_permission(request, obj)  # type: ignore[misc]
+        return bool(allowed) and self._may(request, "change", obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)  # type: ignore[misc]
+        return bool(allowed) and self._may(request, "delete", obj)
 
 
 @admin.register(Unit)

@@ -10,6 +10,8 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from accounts.rights import may_somewhere
+
 
 class ActionPermission(BasePermission):
     """A write needs the model permission its viewset names for the action
@@ -20,7 +22,7 @@ class ActionPermission(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         needed = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
-        return needed is None or bool(request.user.has_perm(needed))
+        return needed is None or may_somewhere(request.user, needed)
 
 
 class PortalPagination(LimitOffsetPagination):

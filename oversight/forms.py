@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
@@ -11,6 +13,26 @@ def attach_errors(form: forms.BaseForm, error: ValidationError) -> None:
     for field, messages in error.message_dict.items():
         target = field if field in form.fields and field != NON_FIELD_ERRORS else None
         form.add_error(target, messages)
+
+
+class ModelErrorsAboveMixin:
+    """A model form whose model's rules may name a field the form does not show (the meeting of
+    a prefilled visit): Django would raise a ValueError (a 500) for it; the error is shown above
+    the form instead, so the person still reads why the row was refused."""
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            shown = self.fields  # type: ignore[attr-defined]
+            moved = [
+                e for name, errs in error.error_dict.items() if name not in shown for e in errs
+            ]
+            kept = {name: errs for name, errs in error.error_dict.items() if name in shown}
+            if moved:
+                super().add_error(None, moved)  # type: ignore[misc]
+            if not kept:
+                return
+            error = ValidationError(kept)
+        super().add_error(field, error)  # type: ignore[misc]
 
 
 def style_for_bootstrap(form: forms.BaseForm) -> None:

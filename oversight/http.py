@@ -1,10 +1,13 @@
-"""The request as the portal's views see it, for the type checker."""
+"""The request as the portal's views see it, and the values its views read from it."""
 
+import uuid
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest, HttpResponseRedirect
+from django.core.exceptions import BadRequest
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -31,3 +34,21 @@ def safe_next_url(request: HttpRequest, default: str) -> str:
 def redirect_to_next(request: HttpRequest, default: str) -> HttpResponseRedirect:
     """Go where the form's ``next`` says when it is a page of this site, else to ``default``."""
     return redirect(safe_next_url(request, default))
+
+
+def id_from(value: str) -> int:
+    """A row's id as a person or a link gave it; anything but a whole number names no row,
+    so it answers 404 like a missing one, never a 500."""
+    if not value.isdecimal() or len(value) > 18:
+        raise Http404(_("Không tìm thấy."))
+    return int(value)
+
+
+def uuid_from(value: str, field: str) -> uuid.UUID:
+    """A UUID from a form (the draft's ``client_token``), or a 400 naming the field."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise BadRequest(
+            _("Trường %(field)s không hợp lệ: cần một mã UUID.") % {"field": field}
+        ) from None

@@ -16,12 +16,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.resources import ModelResource
 
 from accounts.resources import PositionImportResource
+from accounts.rights import may_somewhere
 from assignments.resources import AssignmentImportResource, BreakthroughTaskImportResource
 from oversight.exports import download, table
 from oversight.http import PortalRequest
+from oversight.resources import ScopedImportResource
 from visits.resources import CellResource, MeetingScheduleResource
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -31,41 +32,39 @@ PENDING_DIR = settings.VAR_DIR / "imports"
 @dataclass(frozen=True)
 class ImportKind:
     title: Any
-    permission: str
-    resource: type[ModelResource]
+    resource: type[ScopedImportResource]
     example: list[str]
+
+    @property
+    def permission(self) -> str:
+        return self.resource.row_permission
 
 
 KINDS = {
     "people": ImportKind(
         gettext_lazy("Người và chức vụ"),
-        "accounts.add_position",
         PositionImportResource,
         ["nguyenvana", "Nguyễn Văn A", "a@example.vn", "TQ-001", "0912345678", "D070",
          "Ủy viên Ban Chấp hành", "Huyện ủy viên", "01/10/2025"],
     ),
     "assignments": ImportKind(
         gettext_lazy("Phân công phụ trách"),
-        "assignments.add_assignment",
         AssignmentImportResource,
         ["TQ-001", "C02200", "Phụ trách", "01/10/2025", "", ""],
     ),
     "cells": ImportKind(
         gettext_lazy("Chi bộ và ngày sinh hoạt"),
-        "oversight.add_unit",
         CellResource,
         ["C02200-11", "Chi bộ thôn Nà Mô", "C02200", "10", "19:30", "Nhà văn hóa thôn"],
     ),
     "tasks": ImportKind(
         gettext_lazy("Việc đột phá, đặt hàng của một năm"),
-        "assignments.add_breakthroughtask",
         BreakthroughTaskImportResource,
         ["Xóa bỏ lò gạch thủ công", "Ban Thường vụ đặt hàng", "TQ-001", "2026", "15/12/2026",
          "Không còn lò gạch thủ công", "98 lò", "15-QĐ/TU", "10/01/2026"],
     ),
     "schedules": ImportKind(
         gettext_lazy("Lịch sinh hoạt chi bộ"),
-        "visits.change_meetingschedule",
         MeetingScheduleResource,
         ["C02200-01", "10", "19:30", "Nhà văn hóa thôn"],
     ),
@@ -76,7 +75,7 @@ def _kind(request: PortalRequest, name: str) -> ImportKind:
     kind = KINDS.get(name)
     if kind is None:
         raise Http404
-    if not request.user.has_perm(kind.permission):
+    if not may_somewhere(request.user, kind.permission):
         raise PermissionDenied
     return kind
 

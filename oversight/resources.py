@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from import_export import resources
 
 from accounts.models import User
+from accounts.rights import may
 from oversight.models import Unit
 
 
@@ -32,6 +33,9 @@ class ScopedImportResource(resources.ModelResource):
     """Base of the imports: the importer's scope, cached lookups and Vietnamese reasons."""
 
     unit_column = "unit_code"
+    # The right each row needs at its unit (``accounts.rights.may``): holding it somewhere
+    # opens the import page, but a row outside that position's subtree is refused.
+    row_permission: ClassVar[str]
     # Foreign keys the resource resolves itself from the file's natural keys, once per file:
     # validating them again would cost a query per row and per key.
     resolved_fields: ClassVar[list[str]] = []
@@ -88,7 +92,18 @@ class ScopedImportResource(resources.ModelResource):
                     % {"code": code}
                 }
             )
+        self.check_right(unit, self.unit_column)
         return unit
+
+    def check_right(self, unit: Unit, column: str) -> None:
+        """The importer's right at ``unit``, or the row's error naming ``column``."""
+        if not may(self.importer, self.row_permission, unit):
+            raise ValidationError(
+                {
+                    column: _("Bạn không có quyền nhập dữ liệu cho đơn vị “%(name)s”.")
+                    % {"name": unit.name}
+                }
+            )
 
     @staticmethod
     def people_by_key(keys: Iterable[str]) -> dict[str, User]:

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from assignments.models import Assignment
@@ -94,3 +95,10 @@ def unit_search(request: PortalRequest) -> HttpResponse:
     template = "oversight/_search_results.html" if request.htmx else "oversight/unit_search.html"
     context = {"query": query, "results": results[:SEARCH_LIMIT]}
     return render(request, template, context)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400: the reason the portal's own checks gave (``BadRequest``), in the person's language;
+    other refusals (a malformed request Django itself caught) get the general sentence."""
+    reason = str(exception) if type(exception) is BadRequest else ""
+    return render(request, "400.html", {"reason": reason}, status=400)

@@ -19,8 +19,9 @@ from rest_framework.test import APIClient
 from accounts.models import Position, User
 from accounts.roles import Role
 from assignments.models import Assignment, BreakthroughTask, TaskKind, TaskStatus
+from oversight.models import Unit
 from tests.clock import TODAY
-from tests.factories import PositionFactory, UserFactory
+from tests.factories import AssignmentFactory, PositionFactory, UserFactory
 from visits.models import FieldVisitType, ScoreSheet, Visit, VisitKind, VisitStatus
 
 ROLES = [
@@ -330,3 +331,109 @@ def test_every_role_revokes_its_own_token(world, role):
     api = client_as(role)
     assert api.delete("/api/v1/auth/token/").status_code == 204
     assert api.get("/api/v1/units/").status_code == 401
+
+
+# -- rights bound to the position that grants them ------------------------------------------
+# Two people hold two positions at two levels and in two districts. "hai.cap" sits on the
+# provincial committee (no right to assign) and is secretary of D02 (may assign there): working
+# at the province, they see D01 but may assign only in D02. "hai.huyen" is secretary of D01 and
+# office staff of commune C02 (in D02): reviewing and editing meetings are theirs in C02 only.
+# Each tries every write on both sides: D01 (the world above) and C02 (in D02).
+TWO_HATS = ["hai.cap@P01", "hai.huyen@D01", "hai.huyen@C02"]
+TWO_SIDED_WRITES = {
+    # write: (method, endpoint, body, {person@tenant: status})
+    "assign in D01": (
+        "post",
+        "assignments/",
+        {"member": "{member}", "unit": "C01-02"},
+        [403, 201, 400],
+    ),
+    "assign in C02": (
+        "post",
+        "assignments/",
+        {"member": "{member_c02}", "unit": "C02-01"},
+        [201, 400, 201],
+    ),
+    "end assignment in D01": ("post", "assignments/{assignment}/end/", {}, [403, 200, 404]),
+    # The member of D02 holds a position above the commune: only D02's level may drop them.
+    "end assignment in C02": ("post", "assignments/{assignment_b}/end/", {}, [200, 404, 403]),
+    "accept a visit in D01": ("post", "visits/{visit}/accept/", {}, [403, 403, 404]),
+    "accept a visit in C02": ("post", "visits/{visit_b}/accept/", {}, [403, 404, 200]),
+    "move a meeting in D01": (
+        "post",
+        "meetings/{meeting}/move/",
+        {"new_date": "{new_date}", "reason": "Trùng lịch"},
+        [403, 403, 404],
+    ),
+    "move a meeting in C02": (
+        "post",
+        "meetings/{meeting_b}/move/",
+        {"new_date": "{new_date}", "reason": "Trùng lịch"},
+        [403, 404, 200],
+    ),
+    "add a person in D01": (
+        "post",
+        "people/",
+        {"username": "moi.d01", "full_name": "Lò Văn A", "unit": "C01", "role": "executive_member"},
+        [403, 403, 400],
+    ),
+    "add a person in C02": (
+        "post",
+        "people/",
+        {"username": "moi.c02", "full_name": "Lò Văn B", "unit": "C02", "role": "executive_member"},
+        [403, 400, 201],
+    ),
+}
+
+
+@pytest.fixture
+def two_sides(world, people, oversight, tree) -> dict[str, Any]:
+    hai_cap = UserFactory(username="hai.cap")
+    PositionFactory(user=hai_cap, unit=tree.province, role=Role.EXECUTIVE_MEMBER)
+    PositionFactory(user=hai_cap, unit=tree.district_b, role=Role.SECRETARY)
+    hai_huyen = UserFactory(username="hai.huyen")
+    PositionFactory(user=hai_huyen, unit=tree.district_a, role=Role.SECRETARY)
+    PositionFactory(user=hai_huyen, unit=tree.commune_b, role=Role.OFFICE_STAFF)
+    member_b = PositionFactory(
+        user=UserFactory(username="d02.uv"), unit=tree.district_b, role=Role.EXECUTIVE_MEMBER
+    ).user
+    member_c02 = PositionFactory(
+        user=UserFactory(username="c02.uv"), unit=tree.commune_b, role=Role.EXECUTIVE_MEMBER
+    ).user
+    assignment_b = AssignmentFactory(member=member_b, unit=tree.cell_b)
+    visit_b = Visit.objects.create(
+        member=member_b,
+        logged_by=member_b,
+        kind=VisitKind.FIELD,
+        unit=tree.cell_b,
+        date=TODAY,
+        field_type=FieldVisitType.FACT_FINDING,
+        status=VisitStatus.SUBMITTED,
+    )
+    return {
+        **world.ids,
+        "member_c02": member_c02.pk,
+        "assignment_b": assignment_b.pk,
+        "visit_b": visit_b.pk,
+        "meeting_b": oversight.meeting_b.pk,
+    }
+
+
+def client_working_in(person_at_tenant: str) -> APIClient:
+    username, tenant = person_at_tenant.split("@")
+    User.objects.filter(username=username).update(current_tenant=Unit.objects.get(code=tenant))
+    return client_as(username)
+
+
+@pytest.mark.parametrize("write", list(TWO_SIDED_WRITES))
+def test_a_right_acts_only_in_the_subtree_of_its_position(two_sides, write):
+    method, endpoint, body, statuses = TWO_SIDED_WRITES[write]
+    url = "/api/v1/" + endpoint.format(**two_sides)
+    observed = {}
+    for person in TWO_HATS:
+        api = client_working_in(person)
+        with transaction.atomic():
+            response = getattr(api, method)(url, filled(body, two_sides), format="json")
+            transaction.set_rollback(True)
+        observed[person] = response.status_code
+    assert observed == dict(zip(TWO_HATS, statuses, strict=True))

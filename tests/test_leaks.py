@@ -33,8 +33,9 @@ NOT_WALKED = {
     "logout/": "ends the walking session; holds no tenant data",
 }
 
+# hai.cap and hai.huyen hold two positions at two levels in two districts (test_api_roles.py).
 ROLES = ["tinh.vp", "tinh.uv", "d01.bithu", "d01.uv", "c01.vp", "c01-01.bithu", "d02.vp",
-         "khong.chuc.vu", "admin-of-nothing", None]  # fmt: skip
+         "hai.cap", "hai.huyen", "khong.chuc.vu", "admin-of-nothing", None]  # fmt: skip
 SECRET_FINDINGS = "Ghi chép nội bộ của tỉnh khác"
 SECRET_TASK = "Nhiệm vụ riêng của tỉnh khác"
 
@@ -82,8 +83,16 @@ def concrete(pattern: str, other: dict) -> tuple[str, bool]:
 
 
 @pytest.fixture
-def other_province(people, oversight):
+def other_province(people, oversight, tree):
     """Another province with a district, a commune, a cell, its people and their records."""
+    hai_cap, hai_huyen = UserFactory(username="hai.cap"), UserFactory(username="hai.huyen")
+    for user, unit, role in [
+        (hai_cap, tree.province, Role.EXECUTIVE_MEMBER),
+        (hai_cap, tree.district_b, Role.SECRETARY),
+        (hai_huyen, tree.district_a, Role.SECRETARY),
+        (hai_huyen, tree.commune_b, Role.OFFICE_STAFF),
+    ]:
+        PositionFactory(user=user, unit=unit, role=role)
     province = UnitFactory(code="X01", name="Tỉnh Biên Viễn", level=Level.PROVINCE)
     district = UnitFactory(code="X02", name="Huyện Núi Xa", level=Level.DISTRICT, parent=province)
     commune = UnitFactory(code="X03", name="Xã Mây Trắng", level=Level.COMMUNE, parent=district)

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from accounts import two_factor
 from tests.clock import frozen_command, frozen_environment
 from tests.conftest import fresh
+from visits.models import Visit
 
 PASSWORD = "secret-pass-123"
 
@@ -234,3 +235,37 @@ def test_uploads_live_outside_what_is_served_statically(client, people):
     client.force_login(people.province_office)
     for url in ["/media/visits/scan.pdf", "/var/media/visits/scan.pdf", "/static/../media/x"]:
         assert client.get(url).status_code == 404
+
+
+# -- bad input is a 4xx with a message, never a 500 -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"meeting": "abc"}, {"meeting": "1e3"}, {"member": "abc"}, {"meeting": "9" * 40}],
+)
+def test_the_visit_form_answers_a_malformed_id_with_404(client, people, oversight, query):
+    client.force_login(people.commune_a_staff)  # who may log for others, so ?member= is read
+    assert client.get(reverse("visit-create"), query).status_code == 404
+
+
+def test_a_client_token_that_is_not_a_uuid_is_a_400_naming_it(client, oversight):
+    client.force_login(oversight.district_member)
+    response = client.post(
+        reverse("visit-create") + f"?meeting={oversight.meeting_a.pk}",
+        {"client_token": "không-phải-uuid", "findings": "x"},
+    )
+    assert response.status_code == 400 and "client_token" in response.text
+    assert not Visit.objects.exists()
+
+
+def test_a_meeting_outside_ones_areas_is_refused_above_the_form(client, oversight):
+    """The meeting is in the member's scope (their district) but in no area of theirs: the
+    model names the meeting, which the form does not show; the reason goes above the form."""
+    client.force_login(oversight.district_member)
+    response = client.post(
+        reverse("visit-create") + f"?meeting={oversight.meeting_a2.pk}", {"findings": "Đã dự"}
+    )
+    assert response.status_code == 400
+    assert "không được phân công phụ trách" in response.text
+    assert not Visit.objects.exists()

@@ -117,3 +117,32 @@ def test_schedule_import_in_the_admin_is_scoped_and_previewed(client, people, tr
         preview.context["confirm_form"].initial,
     )
     assert MeetingSchedule.objects.get(cell=tree.cell_b).day_of_month == 7
+
+
+def test_a_right_of_one_position_does_not_act_where_another_is_held(
+    client, people, tree, oversight
+):
+    """Lâm Bình's case: a provincial committee member (no right to assign) who is also secretary
+    of a district sees the province but may assign only in that district."""
+    from accounts.roles import Role
+    from tests.factories import PositionFactory, UserFactory
+
+    person = UserFactory(username="hai.cap")
+    PositionFactory(user=person, unit=tree.province, role=Role.EXECUTIVE_MEMBER)
+    PositionFactory(user=person, unit=tree.district_b, role=Role.SECRETARY)
+    client.force_login(person)
+    elsewhere = client.get(reverse("unit-detail", args=["C01"]))
+    assert (
+        elsewhere.status_code == 200 and reverse("unit-assign", args=["C01"]) not in elsewhere.text
+    )
+    assert client.get(reverse("unit-assign", args=["C01"])).status_code == 403
+    refused = client.post(
+        reverse("unit-assign", args=["C01"]), {"member": oversight.district_member.pk}
+    )
+    assert refused.status_code == 403
+    assert not Assignment.objects.filter(
+        unit=tree.commune_a, member=oversight.district_member
+    ).exists()
+    own = client.get(reverse("unit-detail", args=["C02"]))
+    assert reverse("unit-assign", args=["C02"]) in own.text
+    assert client.get(reverse("unit-assign", args=["C02"])).status_code == 200

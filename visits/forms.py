@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment
-from oversight.forms import attach_errors, style_for_bootstrap
+from oversight.forms import ModelErrorsAboveMixin, attach_errors, style_for_bootstrap
 from oversight.models import Unit
 from visits.models import Criterion, Meeting, MeetingSchedule, ScoreSheet, Visit, VisitKind
 
@@ -48,7 +48,7 @@ class ScoreFieldsMixin(forms.Form):
         return [f"score_{c.code}" for c in self.criteria]
 
 
-class VisitForm(ScoreFieldsMixin, forms.ModelForm):
+class VisitForm(ModelErrorsAboveMixin, ScoreFieldsMixin, forms.ModelForm):
     """What a member writes down after a meeting or a field visit."""
 
     class Meta:

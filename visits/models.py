@@ -162,6 +162,11 @@ class MeetingSchedule(models.Model):
     def __str__(self) -> str:
         return f"{self.cell}: {self.day_of_month}"
 
+    @property
+    def rights_unit(self) -> Unit:
+        """Where a right must hold to act on this row (``accounts.rights.may``)."""
+        return self.cell
+
     def clean(self) -> None:
         if self.cell_id and self.cell.level != Level.CELL:
             raise ValidationError({"cell": _("Chỉ chi bộ mới có lịch sinh hoạt.")})
@@ -301,6 +306,11 @@ class Meeting(models.Model):
         if self.date and not self.month:
             self.month = month_start(self.date)
         super().save(*args, **kwargs)
+
+    @property
+    def rights_unit(self) -> Unit:
+        """Where a right must hold to act on this row (``accounts.rights.may``)."""
+        return self.cell
 
     @property
     def is_cancelled(self) -> bool:
@@ -557,6 +567,11 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} — {self.unit} — {self.date:%d/%m/%Y}"
+
+    @property
+    def rights_unit(self) -> Unit:
+        """Where a right must hold to act on this row (``accounts.rights.may``)."""
+        return self.unit
 
     @property
     def is_editable(self) -> bool:

@@ -14,6 +14,8 @@ class MeetingScheduleResource(ScopedImportResource):
     """Meeting days: cell_code, day_of_month, time, place. Each row is written through
     ``do_set_schedule``, so the cell's upcoming meetings follow the new day."""
 
+    row_permission = "visits.change_meetingschedule"
+
     unit_column = "cell_code"
     cell_code = fields.Field(
         attribute="cell", column_name="cell_code", widget=widgets.ForeignKeyWidget(Unit, "code")
@@ -47,6 +49,8 @@ class MeetingScheduleResource(ScopedImportResource):
 class CellResource(ScopedImportResource):
     """New or renamed cells with their meeting day: code, name, commune_code, day_of_month,
     time, place. The commune must lie in the importer's scope; the cell's path follows it."""
+
+    row_permission = "oversight.add_unit"
 
     unit_column = "commune_code"
     day_of_month = fields.Field(column_name="day_of_month", widget=widgets.IntegerWidget())

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.rights import may, may_somewhere, require
 from oversight.clock import local_today
 from oversight.models import Unit
 from visits import reminders, tasks
@@ -34,9 +35,14 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def may_log_for(actor: User, member: User) -> bool:
-    """A member logs their own visits; office staff may log for members in their scope."""
-    return actor.pk == member.pk or actor.has_perm("visits.log_visit_on_behalf")
+def may_log_for(actor: User, member: User, unit: Unit | None = None) -> bool:
+    """A member logs their own visits; office staff may log for members, in the subtree of the
+    position that gives them the right (anywhere they hold it, when no unit is known yet)."""
+    if actor.pk == member.pk:
+        return True
+    if unit is None:
+        return may_somewhere(actor, "visits.log_visit_on_behalf")
+    return may(actor, "visits.log_visit_on_behalf", unit)
 
 
 def _locked(actor: User, visit: Visit) -> Visit:
@@ -59,6 +65,8 @@ def do_save_visit(actor: User, visit: Visit, *, submit: bool = False) -> Visit:
     else:
         visit.logged_by = actor
     visit.full_clean()
+    if not may_log_for(actor, visit.member, visit.unit):
+        raise PermissionDenied(_("Quyền ghi thay của bạn không bao gồm đơn vị này."))
     if submit:
         visit.status = VisitStatus.SUBMITTED
         visit.submitted_at = timezone.now()
@@ -73,7 +81,7 @@ def do_save_visit(actor: User, visit: Visit, *, submit: bool = False) -> Visit:
 def do_submit_visit(actor: User, visit: Visit) -> Visit:
     """Send a draft (or a returned visit, once mended) for review."""
     visit = _locked(actor, visit)
-    if not may_log_for(actor, visit.member):
+    if not may_log_for(actor, visit.member, visit.unit):
         raise PermissionDenied(_("Bạn không thể gửi bản ghi của người khác."))
     if not visit.is_editable:
         raise ValidationError(_("Bản ghi này đã được gửi."))
@@ -85,8 +93,7 @@ def do_submit_visit(actor: User, visit: Visit) -> Visit:
 
 
 def _check_reviewer(reviewer: User, visit: Visit) -> None:
-    if not reviewer.has_perm("visits.review_visit"):
-        raise PermissionDenied(_("Bạn không có quyền duyệt."))
+    require(reviewer, "visits.review_visit", visit, _("Bạn không có quyền duyệt bản ghi này."))
     if visit.member_id == reviewer.pk:
         raise PermissionDenied(_("Không tự duyệt bản ghi của mình."))
     if visit.status != VisitStatus.SUBMITTED:
@@ -175,10 +182,11 @@ def do_cancel_meeting(actor: User, meeting: Meeting, reason: str) -> Meeting:
 
 
 def _check_meeting_editor(actor: User, meeting: Meeting) -> None:
-    if not actor.has_perm("visits.change_meeting"):
+    if not may_somewhere(actor, "visits.change_meeting"):
         raise PermissionDenied(_("Bạn không có quyền sửa lịch sinh hoạt."))
     if not Meeting.objects.visible_to(actor).filter(pk=meeting.pk).exists():
         raise PermissionDenied(_("Buổi sinh hoạt nằm ngoài phạm vi của bạn."))
+    require(actor, "visits.change_meeting", meeting, _("Bạn không có quyền sửa buổi này."))
 
 
 @transaction.atomic
@@ -192,10 +200,11 @@ def do_add_thematic_meeting(
 ) -> Meeting:
     """Schedule a thematic meeting (sinh hoạt chuyên đề) of ``cell``: its overseers are reminded
     of it like of a regular one, and it counts for the quarter's thematic meetings."""
-    if not actor.has_perm("visits.add_meeting"):
+    if not may_somewhere(actor, "visits.add_meeting"):
         raise PermissionDenied(_("Bạn không có quyền thêm buổi sinh hoạt."))
     if not cell.is_visible_to(actor):
         raise PermissionDenied(_("Chi bộ nằm ngoài phạm vi của bạn."))
+    require(actor, "visits.add_meeting", cell, _("Bạn không có quyền thêm buổi cho chi bộ này."))
     if not topic.strip():
         raise ValidationError({"topic": _("Hãy ghi chủ đề buổi sinh hoạt chuyên đề.")})
     meeting = Meeting(
@@ -231,10 +240,13 @@ def do_set_schedule(
     place: str = "",
 ) -> MeetingSchedule:
     """Set a cell's regular meeting day; its upcoming planned meetings follow the new day."""
-    if not actor.has_perm("visits.change_meetingschedule"):
+    if not may_somewhere(actor, "visits.change_meetingschedule"):
         raise PermissionDenied(_("Bạn không có quyền sửa lịch sinh hoạt."))
     if not cell.is_visible_to(actor):
         raise PermissionDenied(_("Chi bộ nằm ngoài phạm vi của bạn."))
+    require(
+        actor, "visits.change_meetingschedule", cell, _("Bạn không có quyền sửa lịch chi bộ này.")
+    )
     schedule = MeetingSchedule.objects.filter(cell=cell).first() or MeetingSchedule(cell=cell)
     schedule.day_of_month, schedule.time, schedule.place = day_of_month, time, place
     schedule.full_clean()

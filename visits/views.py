@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Position, User
+from accounts.rights import may, may_somewhere, require
 from assignments.models import Assignment
 from oversight.clock import local_today
 from oversight.forms import attach_errors
-from oversight.http import PortalRequest, redirect_to_next
+from oversight.http import PortalRequest, id_from, redirect_to_next, uuid_from
 from oversight.models import Level, Unit
 from visits.forms import (
     MeetingChangeForm,
@@ -101,10 +102,10 @@ def _member_for(request: PortalRequest) -> Any:
     member_id = request.GET.get("member") or request.POST.get("member")
     if not member_id or str(member_id) == str(request.user.pk):
         return request.user
-    if not request.user.has_perm("visits.log_visit_on_behalf"):
+    if not may_somewhere(request.user, "visits.log_visit_on_behalf"):
         raise PermissionDenied
     positions = Position.objects.visible_to(request.user).current().select_related("user")
-    position = positions.filter(user_id=member_id).first()
+    position = positions.filter(user_id=id_from(str(member_id))).first()
     if position is None:
         raise Http404
     return position.user
@@ -116,6 +117,7 @@ def visit_create(request: PortalRequest) -> HttpResponse:
     member = _member_for(request)
     token = request.POST.get("client_token")
     if token:
+        token = str(uuid_from(token, "client_token"))
         # A second click on "Gửi" sends the same token: show the visit the first one made.
         existing = Visit.objects.visible_to(request.user).filter(client_token=token).first()
         if existing is not None:
@@ -124,7 +126,8 @@ def visit_create(request: PortalRequest) -> HttpResponse:
     meeting_id = request.GET.get("meeting") or request.POST.get("meeting")
     if meeting_id:
         meeting = get_object_or_404(
-            Meeting.objects.visible_to(request.user).select_related("cell"), pk=meeting_id
+            Meeting.objects.visible_to(request.user).select_related("cell"),
+            pk=id_from(meeting_id),
         )
         earlier = Visit.objects.filter(member=member, meeting=meeting).first()
         if earlier is not None:
@@ -183,7 +186,7 @@ def visit_detail(request: PortalRequest, pk: int) -> HttpResponse:
     )
     history = visit.history.select_related("history_user").order_by("-history_date")[:30]
     can_review = (
-        request.user.has_perm("visits.review_visit")
+        may(request.user, "visits.review_visit", visit)
         and visit.status == VisitStatus.SUBMITTED
         and visit.member_id != request.user.pk
     )
@@ -324,7 +327,7 @@ def meeting_detail(request: PortalRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Đã lưu."))
             return redirect("meeting-detail", meeting.pk)
     visits = meeting.visits.visible_to(request.user).select_related("member")
-    can_edit = request.user.has_perm("visits.change_meeting")
+    can_edit = may(request.user, "visits.change_meeting", meeting)
     assigned = (
         Assignment.objects.filter(member=request.user).covering(meeting.cell).open_on().exists()
     )
@@ -345,6 +348,7 @@ def meeting_detail(request: PortalRequest, pk: int) -> HttpResponse:
 def schedule_edit(request: PortalRequest, code: str) -> HttpResponse:
     """A cell's regular meeting day, time and place."""
     cell = get_object_or_404(Unit.objects.visible_to(request.user), code=code, level=Level.CELL)
+    require(request.user, "visits.change_meetingschedule", cell, _("Bạn không sửa được lịch này."))
     current = MeetingSchedule.objects.filter(cell=cell).first() or MeetingSchedule(cell=cell)
     form = ScheduleForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
@@ -361,6 +365,7 @@ def schedule_edit(request: PortalRequest, code: str) -> HttpResponse:
 def thematic_meeting_add(request: PortalRequest, code: str) -> HttpResponse:
     """Schedule a thematic meeting of a cell (its overseers are reminded of it)."""
     cell = get_object_or_404(Unit.objects.visible_to(request.user), code=code, level=Level.CELL)
+    require(request.user, "visits.add_meeting", cell, _("Bạn không thêm được buổi cho chi bộ này."))
     form = ThematicMeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
