@@ -4,8 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make run, make test and the tools are development runs: plain HTTP on 127.0.0.1 and a key of
+# this machine's own (made once in var/), unless the environment gives them.
+LOCAL_KEY := var/secret-key
+export SECURE_COOKIES ?= 0
+export SECRET_KEY ?= $(shell mkdir -p var; test -s $(LOCAL_KEY) || $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $(LOCAL_KEY); cat $(LOCAL_KEY))
 
-.PHONY: install run test lint typecheck pytest bench messages clean
+.PHONY: install run test lint typecheck pytest bench messages audit clean
 
 install: $(STAMP)
 
@@ -25,6 +30,13 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r .
+
+# The dependency audit needs OSV (osv.dev), which CI cannot reach (SECURITY.md): --strict makes
+# a package it could not look up a failure, never a silent pass.
+audit:
+	@test -x var/audit-venv/bin/pip-audit || ($(PYTHON) -m venv var/audit-venv && var/audit-venv/bin/pip install --quiet pip-audit==2.10.1)
+	var/audit-venv/bin/pip-audit --strict --vulnerability-service osv --requirement requirements.lock --no-deps
 
 typecheck: install
 	$(BIN)/mypy .

@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from oversight.clock import local_today
 from oversight.models import Level, ScopedQuerySet, Unit, scoped_history
-from oversight.uploads import validate_attachment
+from oversight.uploads import AttachmentField
 
 
 class AssignmentKind(models.TextChoices):
@@ -207,11 +207,10 @@ class BreakthroughTask(models.Model):
     )
     decision_number = models.CharField(_("số quyết định"), max_length=64, blank=True)
     decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
-    decision_file = models.FileField(
+    decision_file = AttachmentField(
         _("bản quyết định"),
         upload_to="tasks/decisions/%Y/",
         blank=True,
-        validators=[validate_attachment],
     )
     result = models.CharField(_("kết quả"), max_length=16, choices=TaskResult.choices, blank=True)
     evaluation = models.TextField(_("nhận xét đánh giá"), blank=True)
@@ -269,11 +268,10 @@ class TaskProgress(models.Model):
         _("tiến độ (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     narrative = models.TextField(_("kết quả đạt được"))
-    evidence = models.FileField(
+    evidence = AttachmentField(
         _("minh chứng"),
         upload_to="tasks/evidence/%Y/",
         blank=True,
-        validators=[validate_attachment],
     )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -30,6 +30,7 @@ from oversight.exports import download, table
 from oversight.forms import attach_errors
 from oversight.http import PortalRequest
 from oversight.models import Unit
+from oversight.uploads import serve_attachment
 
 
 @login_required
@@ -210,4 +211,5 @@ def task_file(request: PortalRequest, pk: int, report: int | None = None) -> Fil
     )
     if not stored:
         raise Http404
-    return FileResponse(stored.open("rb"), filename=(stored.name or "").rsplit("/", 1)[-1])
+    name = f"minh-chung-{task.pk}-{report}" if report else f"quyet-dinh-{task.pk}"
+    return serve_attachment(stored, name)

@@ -9,6 +9,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,16 @@ VAR_DIR.mkdir(exist_ok=True)
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-key-change-me-in-production")
+# Outside DEBUG the portal refuses to start on a key that anyone with the repository knows (it
+# signs sessions and the unsubscribe links). `make run` and `make test` give a local one.
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY chưa được đặt: hãy đặt một chuỗi ngẫu nhiên dài trong môi trường. "
+            "SECRET_KEY is not set: put a long random string in the environment."
+        )
+    SECRET_KEY = "debug-only-key-never-used-without-DEBUG"  # nosec B105
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -224,8 +234,10 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# Production runs behind TLS: SECURE_COOKIES=1 turns on secure cookies, HSTS and the redirect.
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+# Secure by default: without DEBUG, cookies are Secure and HSTS and the redirect to HTTPS are on.
+# SECURE_COOKIES=0 turns all three off for a closed network served over plain HTTP (and
+# `check --deploy` then warns); `make run` and the tests use it on 127.0.0.1.
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer asks over plain HTTP
@@ -290,6 +302,8 @@ REMINDER_DAYS_BEFORE_TASK_DEADLINE = env.int("REMINDER_DAYS_BEFORE_TASK_DEADLINE
 REMINDER_WEEKS_WITHOUT_PROGRESS = env.int("REMINDER_WEEKS_WITHOUT_PROGRESS", default=6)
 REMINDER_CLAIM_SECONDS = env.int("REMINDER_CLAIM_SECONDS", default=600)
 REMINDER_BATCH = env.int("REMINDER_BATCH", default=200)
+# An unsubscribe link in a reminder works for this many days after the email was sent.
+UNSUBSCRIBE_LINK_DAYS = env.int("UNSUBSCRIBE_LINK_DAYS", default=365)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # The API (/api/v1/): session for the browser, tokens for programs; the same scoping gate.

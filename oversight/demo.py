@@ -23,7 +23,8 @@ from oversight.text import search_key
 SEED_FILE = Path(settings.BASE_DIR) / "seeds" / "tuyen-quang-3-level.csv"
 PROVINCE_CODE = "P08"
 DEMO_TERM = "2025–2030"
-DEMO_PASSWORD = "demo-2025-TQ"
+# The demo's one password, printed by seed_demo and the README: not a secret (bandit's B105).
+DEMO_PASSWORD = "demo-2025-TQ"  # nosec B105
 ADMIN_USERNAME = "admin"
 
 VILLAGES = [

@@ -187,7 +187,12 @@ def test_a_returned_visit_tells_its_member_with_the_comment(
 
 def test_unsubscribe_link_works_without_login_and_cannot_be_forged(client, oversight):
     token = reminders.unsubscribe_token(oversight.district_member.pk, ReminderKind.UPCOMING_MEETING)
-    response = client.get(reverse("unsubscribe", args=[token]))
+    url = reverse("unsubscribe", args=[token])
+    # A GET (a mail scanner opening the link) only asks to confirm.
+    asked = client.get(url)
+    assert asked.status_code == 200 and 'data-testid="confirm-unsubscribe"' in asked.text
+    assert not ReminderOptOut.objects.exists()
+    response = client.post(url)  # no CSRF token: mail clients post the link bare (RFC 8058)
     assert response.status_code == 200 and "không nhận thư" in response.text
     assert ReminderOptOut.objects.filter(
         user=oversight.district_member, kind="upcoming_meeting"
@@ -195,10 +200,21 @@ def test_unsubscribe_link_works_without_login_and_cannot_be_forged(client, overs
     forged = signing.dumps(
         {"user": oversight.province_member.pk, "kind": "upcoming_meeting"}, salt="other"
     )
-    assert client.get(reverse("unsubscribe", args=[forged])).status_code == 404
+    assert client.post(reverse("unsubscribe", args=[forged])).status_code == 404
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    assert client.get(reverse("unsubscribe", args=[tampered])).status_code == 404
+    assert client.post(reverse("unsubscribe", args=[tampered])).status_code == 404
     assert not ReminderOptOut.objects.filter(user=oversight.province_member).exists()
+
+
+def test_an_unsubscribe_link_expires_after_a_year(client, oversight, settings, time_machine):
+    settings.UNSUBSCRIBE_LINK_DAYS = 365
+    token = reminders.unsubscribe_token(oversight.district_member.pk, ReminderKind.UPCOMING_MEETING)
+    time_machine.shift(datetime.timedelta(days=364))
+    assert client.get(reverse("unsubscribe", args=[token])).status_code == 200
+    time_machine.shift(datetime.timedelta(days=2))
+    expired = client.post(reverse("unsubscribe", args=[token]))
+    assert expired.status_code == 410 and "hết hạn" in expired.text
+    assert not ReminderOptOut.objects.exists()
 
 
 def test_send_reminders_command_dry_run_lists_and_sends_nothing(oversight, tree, capsys):

@@ -1,5 +1,7 @@
 """Security promises (SECURITY.md): headers, login throttling, the second factor, deployment."""
 
+import datetime
+import io
 import re
 import subprocess
 from pathlib import Path
@@ -8,14 +10,17 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts import two_factor
+from assignments.models import BreakthroughTask, TaskKind, TaskStatus
 from tests.clock import frozen_command, frozen_environment
 from tests.conftest import fresh
+from tests.files import POLYGLOTS, SCRIPT, image_bytes, pdf_bytes
 from visits.models import Visit
 
 PASSWORD = "secret-pass-123"
@@ -203,24 +208,61 @@ def test_setting_up_a_new_phone_removes_the_old_one(client, people, required):
 # -- deployment ------------------------------------------------------------------------------
 
 
-def test_the_production_settings_pass_djangos_deployment_check(tmp_path):
-    environment = {
-        **frozen_environment(),
-        "DEBUG": "0",
-        "SECRET_KEY": "k" * 20 + "-a-long-and-random-production-key-0123456789",
-        "ALLOWED_HOSTS": "portal.example.vn",
-        "SECURE_COOKIES": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'check.sqlite3'}",
+def manage(tmp_path, *arguments: str, **environment: str) -> subprocess.CompletedProcess:
+    """``manage.py <arguments>`` in a process of its own, with only the given settings on top
+    of a bare environment (none of the suite's development defaults)."""
+    bare = {
+        k: v
+        for k, v in frozen_environment().items()
+        if k not in ("DEBUG", "SECRET_KEY", "SECURE_COOKIES", "ALLOWED_HOSTS", "DATABASE_URL")
     }
-    result = subprocess.run(
-        frozen_command("manage.py", "check", "--deploy", "--fail-level", "WARNING"),
+    return subprocess.run(
+        frozen_command("manage.py", *arguments),
         cwd=settings.BASE_DIR,
-        env=environment,
+        env={**bare, "DATABASE_URL": f"sqlite:///{tmp_path / 'check.sqlite3'}", **environment},
         capture_output=True,
         text=True,
     )
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 20 + "-a-long-and-random-production-key-0123456789",
+    "ALLOWED_HOSTS": "portal.example.vn",
+}
+
+
+def test_the_production_settings_are_secure_by_default(tmp_path):
+    """Only DEBUG=0, a key and the host: HSTS, the HTTPS redirect and Secure cookies are on."""
+    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+    shown = manage(
+        tmp_path, "diffsettings", "--all", **PRODUCTION
+    ).stdout  # the values the running portal has
+    for line in [
+        "SESSION_COOKIE_SECURE = True",
+        "CSRF_COOKIE_SECURE = True",
+        "SECURE_SSL_REDIRECT = True",
+        "SECURE_HSTS_SECONDS = 31536000",
+    ]:
+        assert line in shown
+
+
+def test_plain_http_must_be_asked_for_and_the_deploy_check_then_warns(tmp_path):
+    result = manage(
+        tmp_path, "check", "--deploy", "--fail-level", "WARNING", SECURE_COOKIES="0", **PRODUCTION
+    )
+    assert result.returncode != 0
+    for warning in ["security.W004", "security.W008", "security.W012", "security.W016"]:
+        assert warning in result.stderr + result.stdout
+
+
+def test_the_portal_refuses_to_start_without_a_secret_key(tmp_path):
+    result = manage(tmp_path, "check", DEBUG="0", ALLOWED_HOSTS="portal.example.vn")
+    assert result.returncode != 0
+    assert "SECRET_KEY chưa được đặt" in result.stderr and "SECRET_KEY is not set" in result.stderr
+    assert manage(tmp_path, "check", DEBUG="1").returncode == 0  # a developer's DEBUG run starts
 
 
 # -- uploads ---------------------------------------------------------------------------------
@@ -269,3 +311,95 @@ def test_a_meeting_outside_ones_areas_is_refused_above_the_form(client, oversigh
     assert response.status_code == 400
     assert "không được phân công phụ trách" in response.text
     assert not Visit.objects.exists()
+
+
+# -- uploads cannot run ------------------------------------------------------------------------
+
+
+def upload(content: bytes, name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="text/html")
+
+
+@pytest.mark.parametrize("polyglot", list(POLYGLOTS))
+def test_a_polyglot_is_refused_on_a_visit(client, oversight, settings, tmp_path, polyglot):
+    settings.MEDIA_ROOT = tmp_path
+    content, name = POLYGLOTS[polyglot]
+    client.force_login(oversight.district_member)
+    url = reverse("visit-create") + f"?meeting={oversight.meeting_a.pk}"
+    response = client.post(url, {"findings": "Đã dự", "attachment": upload(content, name)})
+    assert response.status_code == 400 and "Chỉ nhận ảnh" in response.text
+    assert not Visit.objects.exists() and not any(tmp_path.rglob("*.*"))
+
+
+@pytest.mark.parametrize("polyglot", list(POLYGLOTS))
+def test_a_polyglot_is_refused_as_a_tasks_decision_or_evidence(
+    client, people, tree, settings, tmp_path, polyglot
+):
+    settings.MEDIA_ROOT = tmp_path
+    content, name = POLYGLOTS[polyglot]
+    task = BreakthroughTask.objects.create(
+        title="Xóa lò gạch", kind=TaskKind.COMMISSIONED, cadre=people.district_a_secretary,
+        owner_unit=tree.district_a, year=2026, deadline=datetime.date(2026, 12, 15),
+        expected_result="Xong", status=TaskStatus.APPROVED,
+    )  # fmt: skip
+    url = reverse("task-detail", args=[task.pk])
+    client.force_login(people.district_a_secretary)
+    evidence = {"action": "progress", "percent": "50", "narrative": "x"}
+    response = client.post(url, {**evidence, "evidence": upload(content, name)}, follow=True)
+    assert "Chỉ nhận ảnh" in response.text and not task.progress_reports.exists()
+    BreakthroughTask.objects.filter(pk=task.pk).update(status=TaskStatus.PROPOSED)
+    client.force_login(people.province_office)
+    approval = {"action": "approve", "decision_number": "15-QĐ/TU", "decision_date": "10/01/2026"}
+    client.post(url, {**approval, "decision_file": upload(content, name)}, follow=True)
+    assert not BreakthroughTask.objects.get(pk=task.pk).decision_file
+    assert not any(tmp_path.rglob("*.*"))
+
+
+def test_an_accepted_file_is_named_and_served_by_its_content_and_cannot_run(
+    client, people, oversight, settings, tmp_path
+):
+    """A real photo with a script appended (decoders ignore what follows the image) is kept, but
+    under the portal's own name, as a download of an image, sandboxed and never sniffed."""
+    settings.MEDIA_ROOT = tmp_path
+    photo = image_bytes("JPEG") + SCRIPT
+    client.force_login(oversight.district_member)
+    url = reverse("visit-create") + f"?meeting={oversight.meeting_a.pk}"
+    client.post(url, {"findings": "Đã dự", "attachment": upload(photo, "anh.html")})
+    visit = Visit.objects.get()
+    stored = str(visit.attachment.name)
+    assert stored.endswith(".jpg") and "anh" not in stored
+    client.force_login(people.commune_a_staff)
+    served = client.get(reverse("visit-attachment", args=[visit.pk]))
+    assert served["Content-Type"] == "image/jpeg"
+    assert served["Content-Disposition"].startswith("attachment;")
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Security-Policy"].startswith("sandbox")
+
+
+def test_a_file_stored_before_the_checks_goes_out_as_bytes_to_save(
+    client, people, oversight, settings, tmp_path
+):
+    """Files kept under the person's own name before: served by their content, not their name."""
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "visits").mkdir()
+    (tmp_path / "visits" / "cu.html").write_bytes(SCRIPT)
+    visit = Visit.objects.create(
+        member=oversight.district_member, logged_by=oversight.district_member, kind="meeting",
+        meeting=oversight.meeting_a, unit=oversight.meeting_a.cell, date=oversight.meeting_a.date,
+        attachment="visits/cu.html",
+    )  # fmt: skip
+    client.force_login(people.commune_a_staff)
+    served = client.get(reverse("visit-attachment", args=[visit.pk]))
+    assert served["Content-Type"] == "application/octet-stream"
+    assert served["Content-Disposition"] == f'attachment; filename="ghi-nhan-{visit.pk}.bin"'
+    assert served["Content-Security-Policy"].startswith("sandbox")
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP", "HEIF"])
+def test_every_accepted_photo_type_passes_the_whole_check(image_format):
+    from oversight.uploads import ACCEPTED, detect_type
+
+    content = image_bytes(image_format)
+    assert image_format in ACCEPTED and detect_type(io.BytesIO(content)) == image_format
+    assert detect_type(io.BytesIO(pdf_bytes())) == "PDF"
+    assert detect_type(io.BytesIO(content[: len(content) // 2])) is None  # cut short

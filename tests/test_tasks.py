@@ -19,6 +19,7 @@ from assignments.services import (
 )
 from tests.clock import TODAY
 from tests.conftest import fresh
+from tests.files import pdf_bytes
 
 YEAR = TODAY.year
 
@@ -200,7 +201,7 @@ def test_evidence_milestones_and_decision_files_stay_in_scope(
     from assignments.models import TaskMilestone
 
     settings.MEDIA_ROOT = tmp_path
-    pdf = b"%PDF-1.4 quyet dinh"
+    pdf = pdf_bytes()
     client.force_login(people.province_office)
     url = reverse("task-detail", args=[task.pk])
     approval = {"action": "approve", "decision_number": "15-QĐ/TU", "decision_date": "10/01/2026"}

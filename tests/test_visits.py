@@ -10,6 +10,7 @@ from django.urls import reverse
 from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory
+from tests.files import image_bytes
 from visits.models import Meeting, MeetingSchedule, Rating, Visit, VisitKind, VisitStatus
 from visits.progress import member_progress
 from visits.services import (
@@ -20,7 +21,7 @@ from visits.services import (
     do_submit_visit,
 )
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")
 
 
 def meeting_visit(member, meeting, **fields) -> Visit:
@@ -343,6 +344,10 @@ def test_attachment_checked_by_content_and_served_only_in_scope(
     visit = Visit.objects.get()
     served = client.get(reverse("visit-attachment", args=[visit.pk]))
     assert b"".join(served.streaming_content) == PNG
+    assert served["Content-Type"] == "image/png"
+    assert served["Content-Disposition"] == f'attachment; filename="ghi-nhan-{visit.pk}.png"'
+    stored = str(visit.attachment.name)
+    assert stored.endswith(".png") and "anh" not in stored
     client.force_login(people.district_b_office)
     assert client.get(reverse("visit-attachment", args=[visit.pk])).status_code == 404
 

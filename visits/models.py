@@ -21,7 +21,7 @@ from accounts.roles import Role
 from assignments.models import Assignment
 from oversight.clock import local_today
 from oversight.models import Level, ScopedQuerySet, Unit, UnitQuerySet, scoped_history
-from oversight.uploads import validate_attachment
+from oversight.uploads import AttachmentField
 
 if TYPE_CHECKING:
     from accounts.models import Position
@@ -503,11 +503,10 @@ class Visit(models.Model):
     findings = models.TextField(_("nhận xét, tình hình nắm được"), blank=True)
     recommendations = models.TextField(_("kiến nghị, đề xuất"), blank=True)
     follow_up_needed = models.BooleanField(_("cần theo dõi tiếp"), default=False)
-    attachment = models.FileField(
+    attachment = AttachmentField(
         _("ảnh hoặc biên bản"),
         upload_to="visits/%Y/%m/",
         blank=True,
-        validators=[validate_attachment],
     )
     score_points = models.JSONField(_("điểm chấm"), null=True, blank=True)
     score_total = models.PositiveSmallIntegerField(_("tổng điểm"), null=True, blank=True)

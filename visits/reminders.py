@@ -58,8 +58,10 @@ def unsubscribe_token(user_id: int, kind: str) -> str:
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, str]:
-    """The (person, kind) a token was made for; ``signing.BadSignature`` if it was altered."""
-    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    """The (person, kind) a token was made for; ``signing.SignatureExpired`` once it is older
+    than ``UNSUBSCRIBE_LINK_DAYS``, ``signing.BadSignature`` if it was altered."""
+    max_age = datetime.timedelta(days=settings.UNSUBSCRIBE_LINK_DAYS)
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=max_age)
     return int(data["user"]), str(data["kind"])
 
 
@@ -341,6 +343,8 @@ def render(reminder: Reminder) -> EmailMultiAlternatives:
     headers = {"Message-ID": reminder.message_id}
     if not context["mandatory"]:
         headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+        # RFC 8058: mail clients POST to the link; a plain GET (a link scanner) stops nothing.
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMultiAlternatives(
         subject=subject, body=text, to=[recipient.email], headers=headers
     )

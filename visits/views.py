@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Position, User
 from accounts.rights import may, may_somewhere, require
@@ -22,6 +23,7 @@ from oversight.clock import local_today
 from oversight.forms import attach_errors
 from oversight.http import PortalRequest, id_from, redirect_to_next, uuid_from
 from oversight.models import Level, Unit
+from oversight.uploads import serve_attachment
 from visits.forms import (
     MeetingChangeForm,
     MeetingScoreForm,
@@ -242,8 +244,7 @@ def visit_attachment(request: PortalRequest, pk: int) -> FileResponse:
     visit = get_object_or_404(Visit.objects.visible_to(request.user), pk=pk)
     if not visit.attachment:
         raise Http404
-    filename = (visit.attachment.name or "").rsplit("/", 1)[-1]
-    return FileResponse(visit.attachment.open("rb"), filename=filename)
+    return serve_attachment(visit.attachment, f"ghi-nhan-{visit.pk}")
 
 
 def _month_param(value: str) -> datetime.date | None:
@@ -382,18 +383,25 @@ def thematic_meeting_add(request: PortalRequest, code: str) -> HttpResponse:
     return render(request, "visits/thematic_form.html", {"cell": cell, "form": form}, status=status)
 
 
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
 def unsubscribe(request: PortalRequest, token: str) -> HttpResponse:
-    """The link in every reminder: stops that kind of reminder, no login needed, unforgeable."""
+    """The link in every reminder, no login needed, unforgeable: a GET asks to confirm (mail
+    scanners open links), a POST stops that kind of reminder. The signed token is what
+    authorises it, so it needs no CSRF token (mail clients post it bare, RFC 8058)."""
     try:
         user_id, kind = read_unsubscribe_token(token)
+    except signing.SignatureExpired:
+        return render(request, "reminders/unsubscribe_expired.html", status=410)
     except signing.BadSignature:
         raise Http404 from None
     if kind not in ReminderKind.values or not User.objects.filter(pk=user_id).exists():
         raise Http404
     mandatory = kind in ReminderKind.mandatory()
-    if not mandatory:
+    stopped = request.method == "POST" and not mandatory
+    if stopped:
         ReminderOptOut.objects.get_or_create(user_id=user_id, kind=kind)
-    context = {"kind_label": ReminderKind(kind).label, "mandatory": mandatory}
+    context = {"kind_label": ReminderKind(kind).label, "mandatory": mandatory, "stopped": stopped}
     return render(request, "reminders/unsubscribed.html", context)
 
 
