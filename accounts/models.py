@@ -192,3 +192,22 @@ class Position(models.Model):
             raise ValidationError(
                 {"role": _("Bí thư chi bộ giữ chức vụ tại chi bộ; các vai trò khác tại cấp ủy.")}
             )
+
+
+class CalendarFeed(models.Model):
+    """A person's secret address of their meetings for a phone's calendar. The token is the
+    only credential of the address: renewing it (``do_renew_calendar_feed``) makes the old
+    address stop working."""
+
+    user = models.OneToOneField(
+        User, verbose_name=_("người dùng"), on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(_("mã bí mật"), max_length=64, unique=True)
+    renewed_at = models.DateTimeField(_("tạo lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("lịch trên điện thoại")
+        verbose_name_plural = _("lịch trên điện thoại")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -8,12 +8,13 @@ contact details up to date. Where it may act is always ``visible_to(actor)``.
 from __future__ import annotations
 
 import datetime
+import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Position, User
+from accounts.models import CalendarFeed, Position, User
 from accounts.rights import may, may_somewhere, require
 from oversight.clock import local_today
 from oversight.models import Term, Unit
@@ -157,3 +158,15 @@ def do_update_person(actor: User, person: User, **details: str) -> User:
     person.full_clean(exclude=["password"])
     person.save(update_fields=list(details))
     return person
+
+
+@transaction.atomic
+def do_renew_calendar_feed(person: User) -> CalendarFeed:
+    """Give ``person`` a new secret calendar address; the previous one answers 404 from now."""
+    feed, created = CalendarFeed.objects.select_for_update().get_or_create(
+        user=person, defaults={"token": secrets.token_urlsafe(32)}
+    )
+    if not created:
+        feed.token = secrets.token_urlsafe(32)
+        feed.save(update_fields=["token", "renewed_at"])
+    return feed

@@ -167,6 +167,13 @@ class BreakthroughTaskQuerySet(ScopedQuerySet):
     def overdue(self, on: datetime.date | None = None) -> Self:
         return self.open().filter(deadline__lt=on or local_today())
 
+    def due_soon(self, on: datetime.date | None = None) -> Self:
+        """Open tasks not yet late whose deadline comes within the days the deadline reminder
+        warns ahead (``REMINDER_DAYS_BEFORE_TASK_DEADLINE``)."""
+        day = on or local_today()
+        window = datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_TASK_DEADLINE)
+        return self.open().filter(deadline__gte=day, deadline__lte=day + window)
+
 
 class BreakthroughTask(models.Model):
     """A breakthrough task ("việc đột phá") or a commissioned one ("đặt hàng"), judged by result."""

@@ -103,6 +103,8 @@ def task_board(request: PortalRequest) -> HttpResponse:
         tasks = tasks.filter(kind=kind)
     if status == "overdue":
         tasks = tasks.overdue(today)
+    elif status == "due_soon":
+        tasks = tasks.due_soon(today)
     elif status in TaskStatus.values:
         tasks = tasks.filter(status=status)
     if request.GET.get("format") == "xlsx":

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import Min
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -32,7 +34,6 @@ from visits.models import (
 )
 from visits.progress import Progress, member_progress
 
-TASKS_DUE_WITHIN = datetime.timedelta(days=14)
 UNVISITED_MONTHS = 3
 LEADER_MONTHS = 7  # this period and the six before it
 BEHIND_LISTED = 5
@@ -93,7 +94,7 @@ class LeaderAgenda:
     report_url: str
 
 
-def _month_query(start: datetime.date, end: datetime.date, **more: object) -> str:
+def _month_query(start: datetime.date, end: datetime.date, **more: str) -> str:
     return urlencode({"start": f"{start:%Y-%m}", "end": f"{end:%Y-%m}", **more})
 
 
@@ -122,7 +123,7 @@ def office_agenda(user: User, today: datetime.date) -> OfficeAgenda:
     coverage = reports.coverage(user, None, UNVISITED_MONTHS, today)
     tasks = BreakthroughTask.objects.visible_to(user).open()
     overdue = tasks.overdue(today).count()
-    due = tasks.due_within(TASKS_DUE_WITHIN, today).count()
+    due = tasks.due_soon(today).count()
     failed = Reminder.objects.filter(
         status=ReminderStatus.FAILED, recipient__in=User.objects.visible_to(user)
     ).count()
@@ -162,7 +163,8 @@ def office_agenda(user: User, today: datetime.date) -> OfficeAgenda:
         ),
         tasks_due=Item(
             "tasks_due",
-            _("Nhiệm vụ đến hạn trong %(days)s ngày") % {"days": TASKS_DUE_WITHIN.days},
+            _("Nhiệm vụ đến hạn trong %(days)s ngày")
+            % {"days": settings.REMINDER_DAYS_BEFORE_TASK_DEADLINE},
             due,
             reverse("task-board") + "?" + urlencode({"status": "due_soon"}),
         ),

@@ -3,8 +3,11 @@ from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from assignments.models import Assignment
+from oversight import charts
+from oversight import home as agenda
 from oversight.clock import local_today
 from oversight.http import PortalRequest
 from oversight.models import Level, Unit
@@ -17,14 +20,27 @@ CHILDREN_PER_PAGE = 100
 
 @login_required
 def home(request: PortalRequest) -> HttpResponse:
-    """The person's tenant, their positions and how much of the tree they cover."""
-    counts = Unit.objects.visible_to(request.user).active().level_counts()
-    coverage = [(level.label, counts.get(level.value, 0)) for level in Level]
-    return render(
-        request,
-        "oversight/home.html",
-        {"positions": request.user.current_positions(), "coverage": coverage},
-    )
+    """What needs the person today, by the hats they wear (``oversight.home``), then their
+    tenant, their positions and how much of the tree they cover."""
+    user, today = request.user, local_today()
+    counts = Unit.objects.visible_to(user).active().level_counts()
+    leader = agenda.leader_agenda(user, today)
+    context = {
+        "today": today,
+        "office": agenda.office_agenda(user, today) if agenda.is_office(user) else None,
+        "member": agenda.member_agenda(user, today),
+        "leader": leader,
+        "leader_chart": charts.column_chart(
+            [(f"{m:%m/%y}", t.percent) for m, t in leader.by_month if t.percent is not None],
+            _("Tỷ lệ đạt định mức theo tháng"),
+            pending={f"{m:%m/%y}" for m in leader.in_progress_months},
+        )
+        if leader
+        else "",
+        "positions": user.current_positions(),
+        "coverage": [(level.label, counts.get(level.value, 0)) for level in Level],
+    }
+    return render(request, "oversight/home.html", context)
 
 
 @login_required

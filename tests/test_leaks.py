@@ -145,6 +145,7 @@ def other_province(people, oversight, tree):
         "positions": Position.objects.get(pk=office.pk).pk,
         "units": cell.code,
         "report": report.pk,
+        "calendar": "a-forged-token",
         "secrets": [
             "Tỉnh Biên Viễn",
             "Huyện Núi Xa",

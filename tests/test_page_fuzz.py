@@ -97,6 +97,7 @@ def world(people, oversight, tree):
         "report": report.pk,
         "unsubscribe": "abc",
         "token": "abc",
+        "calendar": "abc",
     }
 
 

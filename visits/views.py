@@ -10,20 +10,23 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Position, User
+from accounts.models import CalendarFeed, Position, User
 from accounts.rights import may, may_somewhere, require
+from accounts.services import do_renew_calendar_feed
 from assignments.models import Assignment
 from oversight.clock import local_today
 from oversight.forms import attach_errors
 from oversight.http import PortalRequest, id_from, redirect_to_next, uuid_from
 from oversight.models import Level, Unit
 from oversight.uploads import serve_attachment
+from visits.calendar import meetings_calendar
 from visits.forms import (
     MeetingChangeForm,
     MeetingScoreForm,
@@ -425,3 +428,32 @@ def reminder_settings(request: PortalRequest) -> HttpResponse:
     return render(
         request, "reminders/settings.html", {"rows": rows, "mandatory": ReminderKind.mandatory()}
     )
+
+
+@login_required
+def calendar_settings(request: PortalRequest) -> HttpResponse:
+    """The person's secret calendar address, to subscribe a phone's calendar; renewing it (a
+    lost phone, a shared link) makes the old address stop working."""
+    if request.method == "POST":
+        do_renew_calendar_feed(request.user)
+        messages.success(request, _("Đã tạo liên kết lịch mới; liên kết cũ không còn dùng được."))
+        return redirect("calendar-settings")
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    address = (
+        request.build_absolute_uri(reverse("calendar-feed", args=[feed.token])) if feed else ""
+    )
+    return render(request, "visits/calendar_settings.html", {"feed": feed, "address": address})
+
+
+@require_http_methods(["GET", "HEAD"])
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed itself, no login: a calendar app cannot sign in, so the secret token in the
+    address is the credential (a renewed or unknown one is a 404)."""
+    feed = get_object_or_404(
+        CalendarFeed.objects.select_related("user"), token=token, user__is_active=True
+    )
+    body = meetings_calendar(feed.user, local_today())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    response["Content-Disposition"] = 'inline; filename="sinh-hoat-chi-bo.ics"'
+    return response
