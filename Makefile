@@ -42,6 +42,7 @@ typecheck: install
 	$(BIN)/mypy .
 
 pytest: install
+	@test -f node_modules/axe-core/axe.min.js || ! command -v npm >/dev/null || npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
