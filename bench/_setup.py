@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -66,3 +67,15 @@ def serve(port: int, options: list[str], env: dict[str, str]) -> subprocess.Pope
             time.sleep(0.2)
     server.kill()
     raise SystemExit("gunicorn did not start")
+
+
+def timed(action: Callable[[], object], runs: int = 3) -> float:
+    """The median of ``runs`` runs of ``action``, in milliseconds."""
+    import statistics
+
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000

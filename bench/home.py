@@ -6,23 +6,8 @@ the whole page through the Django test client, against the floor of the same run
 page, which renders the base template with no tenant data.
 """
 
-import statistics
-import time
-from collections.abc import Callable
-
 from _national import national_data_set
-from _setup import machine, setup
-
-RUNS = 5
-
-
-def timed(action: Callable[[], object]) -> float:
-    samples = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
+from _setup import machine, setup, timed
 
 
 def main() -> None:
@@ -56,9 +41,9 @@ def main() -> None:
     def fresh_office() -> User:
         return User.objects.get(pk=office.pk)
 
-    agenda_ms = timed(lambda: home.office_agenda(fresh_office(), today))
-    page_ms = timed(lambda: client.get("/"))
-    floor_ms = timed(lambda: anonymous.get("/login/"))
+    agenda_ms = timed(lambda: home.office_agenda(fresh_office(), today), runs=5)
+    page_ms = timed(lambda: client.get("/"), runs=5)
+    floor_ms = timed(lambda: anonymous.get("/login/"), runs=5)
     settings.DEBUG = True
     reset_queries()
     client.get("/")

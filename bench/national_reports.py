@@ -5,24 +5,8 @@ for the whole country, the report function, the whole page (HTML through the Dja
 client) and the bare SQL aggregate that counts the same visits, and prints the ratio.
 """
 
-import statistics
-import time
-from collections.abc import Callable
-
 from _national import national_data_set
-from _setup import machine, setup
-
-RUNS = 3
-
-
-def timed(action: Callable[[], object]) -> float:
-    samples = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
-
+from _setup import machine, setup, timed
 
 BARE_COMPLIANCE = """
     SELECT v.assignment_id, date_trunc('month', v.date) AS month, count(*),

@@ -308,17 +308,22 @@ def filled(value: Any, ids: dict[str, Any]) -> Any:
     return value
 
 
+def attempt(api: APIClient, method: str, url: str, body: Any) -> Any:
+    """One write, undone by a savepoint so that the next caller tries it on the same world."""
+    with transaction.atomic():
+        response = getattr(api, method)(url, body, format="json")
+        transaction.set_rollback(True)
+    return response
+
+
 @pytest.mark.parametrize("write", list(WRITES))
 def test_writes(world, write):
-    """Each role tries the write on the same world; a savepoint undoes it before the next."""
+    """Each role tries the write on the same world."""
     method, endpoint, body, expected = WRITES[write]
     url = "/api/v1/" + endpoint.format(**world.ids)
     observed = {}
     for role in ROLES:
-        api = client_as(role)
-        with transaction.atomic():
-            response = getattr(api, method)(url, filled(body, world.ids), format="json")
-            transaction.set_rollback(True)
+        response = attempt(client_as(role), method, url, filled(body, world.ids))
         observed[role] = response.status_code
         if response.status_code >= 400:
             assert set(response.json()) == {"detail", "errors"}, role
@@ -429,11 +434,8 @@ def client_working_in(person_at_tenant: str) -> APIClient:
 def test_a_right_acts_only_in_the_subtree_of_its_position(two_sides, write):
     method, endpoint, body, statuses = TWO_SIDED_WRITES[write]
     url = "/api/v1/" + endpoint.format(**two_sides)
-    observed = {}
-    for person in TWO_HATS:
-        api = client_working_in(person)
-        with transaction.atomic():
-            response = getattr(api, method)(url, filled(body, two_sides), format="json")
-            transaction.set_rollback(True)
-        observed[person] = response.status_code
+    observed = {
+        person: attempt(client_working_in(person), method, url, filled(body, two_sides)).status_code
+        for person in TWO_HATS
+    }
     assert observed == dict(zip(TWO_HATS, statuses, strict=True))
