@@ -18,7 +18,8 @@ from tests.test_page_fuzz import PAGES, world  # noqa: F401 (a fixture)
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-ROLES = ["admin", "tinh.vp", "d01.bithu", "d01.uv", "c01.vp", "c01-01.bithu", "khong.chuc.vu", None]
+ROLES = ["admin", "tinh.vp", "d01.bithu", "d01.uv", "c01.vp", "c01-01.bithu", "d02.vp",
+         "khong.chuc.vu", None]  # fmt: skip
 # Pages that are not HTML, or that only redirect: nothing for axe to read.
 NOT_PAGES = (
     "calendar/",

@@ -343,7 +343,8 @@ def test_every_role_revokes_its_own_token(world, role):
 # provincial committee (no right to assign) and is secretary of D02 (may assign there): working
 # at the province, they see D01 but may assign only in D02. "hai.huyen" is secretary of D01 and
 # office staff of commune C02 (in D02): reviewing and editing meetings are theirs in C02 only.
-# Each tries every write on both sides: D01 (the world above) and C02 (in D02).
+# Each tries the writes of every kind of right (assign, review, edit meetings, manage people,
+# decide tasks) on both sides: D01 (the world above) and C02 (in D02).
 TWO_HATS = ["hai.cap@P01", "hai.huyen@D01", "hai.huyen@C02"]
 TWO_SIDED_WRITES = {
     # write: (method, endpoint, body, {person@tenant: status})
@@ -388,6 +389,49 @@ TWO_SIDED_WRITES = {
         {"username": "moi.c02", "full_name": "Lò Văn B", "unit": "C02", "role": "executive_member"},
         [403, 400, 201],
     ),
+    "add a thematic meeting in D01": (
+        "post",
+        "meetings/",
+        {"cell": "C01-01", "date": "{new_date}", "topic": "Chuyển đổi số"},
+        [403, 403, 400],
+    ),
+    "add a thematic meeting in C02": (
+        "post",
+        "meetings/",
+        {"cell": "C02-01", "date": "{new_date}", "topic": "Chuyển đổi số"},
+        [403, 400, 201],
+    ),
+    "appoint in D01": (
+        "post",
+        "positions/",
+        {"user": "{cell_secretary}", "unit": "C01", "role": "executive_member"},
+        [403, 403, 400],
+    ),
+    "appoint in C02": (
+        "post",
+        "positions/",
+        {"user": "{member_c02}", "unit": "C02", "role": "deputy_secretary"},
+        [403, 400, 201],
+    ),
+    "end a position in D01": (
+        "post",
+        "positions/{cell_secretary_position}/end/",
+        {},
+        [403, 403, 404],
+    ),
+    "end a position in C02": ("post", "positions/{c02_position}/end/", {}, [403, 404, 200]),
+    "approve a task in D01": (
+        "post",
+        "tasks/{proposed_task}/approve/",
+        {"decision_number": "15-QĐ/TU", "decision_date": f"{YEAR}-01-10"},
+        [403, 403, 404],
+    ),
+    "approve a task in C02": (
+        "post",
+        "tasks/{proposed_task_c02}/approve/",
+        {"decision_number": "03-QĐ/ĐU", "decision_date": f"{YEAR}-01-10"},
+        [403, 404, 200],
+    ),
 }
 
 
@@ -402,9 +446,20 @@ def two_sides(world, people, oversight, tree) -> dict[str, Any]:
     member_b = PositionFactory(
         user=UserFactory(username="d02.uv"), unit=tree.district_b, role=Role.EXECUTIVE_MEMBER
     ).user
-    member_c02 = PositionFactory(
+    c02_position = PositionFactory(
         user=UserFactory(username="c02.uv"), unit=tree.commune_b, role=Role.EXECUTIVE_MEMBER
-    ).user
+    )
+    member_c02 = c02_position.user
+    proposed_task_c02 = BreakthroughTask.objects.create(
+        title="Nâng cấp đường thôn",
+        kind=TaskKind.COMMISSIONED,
+        cadre=member_c02,
+        owner_unit=tree.commune_b,
+        year=YEAR,
+        deadline=datetime.date(YEAR, 12, 15),
+        expected_result="Hoàn thành",
+        status=TaskStatus.PROPOSED,
+    )
     assignment_b = AssignmentFactory(member=member_b, unit=tree.cell_b)
     visit_b = Visit.objects.create(
         member=member_b,
@@ -421,6 +476,8 @@ def two_sides(world, people, oversight, tree) -> dict[str, Any]:
         "assignment_b": assignment_b.pk,
         "visit_b": visit_b.pk,
         "meeting_b": oversight.meeting_b.pk,
+        "c02_position": c02_position.pk,
+        "proposed_task_c02": proposed_task_c02.pk,
     }
 
 
