@@ -118,7 +118,7 @@ class AttachmentField(models.FileField):
     def generate_filename(self, instance: Any, filename: str | os.PathLike[str]) -> str:
         content = getattr(instance, self.attname)
         extension = ACCEPTED.get(sniff_type(_head(content)) or "", UNKNOWN)[0]
-        folder = timezone.now().strftime(str(self.upload_to))
+        folder = timezone.localtime().strftime(str(self.upload_to))  # the portal's month
         name = os.path.join(folder, f"{secrets.token_hex(16)}.{extension}")
         return self.storage.generate_filename(name)
 
