@@ -351,6 +351,14 @@ class Unit(models.Model):
     def depth(self) -> int:
         return len(codes_in_path(self.path))
 
+    @property
+    def type_label(self) -> str:
+        """What people call this unit: its official type (Phường, Thị trấn, Thành phố, Đặc
+        khu…) where the list gives one, else its level (a cell's "Chi bộ")."""
+        if self.division_type:
+            return self.division_type[:1].upper() + self.division_type[1:]
+        return str(self.get_level_display())
+
     def is_visible_to(self, user: User | AnonymousUser) -> bool:
         """The gate's answer for this one unit (``Unit.objects.visible_to(user)`` holds it), read
         from the user's cached scope without a query."""

@@ -212,3 +212,24 @@ def test_command_prints_counts_and_refuses_bad_files(tmp_path, capsys):
     assert "Row 2, column parent_code" in capsys.readouterr().err
     with pytest.raises(CommandError, match="file not found"):
         call_command("import_units", str(tmp_path / "missing.csv"))
+
+
+def test_the_seed_files_carry_the_official_types_and_pages_show_them(client, db):
+    """The unit files are the corrected NSO lists: a phường is a phường, a town a thị trấn."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.urls import reverse
+
+    from accounts.models import User
+    from oversight.importing import import_units, read_unit_file
+
+    rows = read_unit_file(Path(settings.BASE_DIR) / "seeds" / "tuyen-quang-3-level.csv")
+    types = {row.code: row.division_type for row in rows}
+    assert types["D070"] == "thành phố" and types["C02200"] == "phường"
+    assert "thị trấn" in set(types.values())
+    import_units(rows)
+    admin = User.objects.create_superuser("quantri", "qt@example.vn", "secret-pass-123")
+    client.force_login(admin)
+    page = client.get(reverse("unit-detail", args=["D070"]))
+    assert ">Phường</span>" in page.text  # the wards of the city, not "Xã"
