@@ -33,20 +33,26 @@ def rights_unit(target: Unit | HasRightsUnit) -> Unit:
     return target if isinstance(target, Unit) else target.rights_unit
 
 
+def units_where(user: User | AnonymousUser, permission: str) -> list[Unit]:
+    """The units of the positions held today whose role grants ``permission``: the right holds
+    in their subtrees (for an administrator, see ``may``)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return [
+        position.unit
+        for position in user.current_positions()
+        if permission in ROLE_PERMISSIONS.get(position.role, ())
+    ]
+
+
 def may(user: User | AnonymousUser, permission: str, target: Unit | HasRightsUnit | Any) -> bool:
     """Whether ``user`` may use ``permission`` ("app.codename") on ``target``: a unit, or a row
     with a ``rights_unit``. An administrator always may; anyone else only through a position
     held today whose role grants the permission and whose unit's subtree holds the target."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
+    if user.is_authenticated and user.is_active and user.is_superuser:
         return True
     path = rights_unit(target).path
-    return any(
-        permission in ROLE_PERMISSIONS.get(position.role, ())
-        and path.startswith(position.unit.path)
-        for position in user.current_positions()
-    )
+    return any(path.startswith(unit.path) for unit in units_where(user, permission))
 
 
 def require(
@@ -60,11 +66,6 @@ def require(
 def may_somewhere(user: User | AnonymousUser, permission: str) -> bool:
     """Whether any position ``user`` holds today grants ``permission``: what a page may offer
     before the row is known. The row's own check is ``may``."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
+    if user.is_authenticated and user.is_active and user.is_superuser:
         return True
-    return any(
-        permission in ROLE_PERMISSIONS.get(position.role, ())
-        for position in user.current_positions()
-    )
+    return bool(units_where(user, permission))

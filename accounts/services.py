@@ -163,10 +163,7 @@ def do_update_person(actor: User, person: User, **details: str) -> User:
 @transaction.atomic
 def do_renew_calendar_feed(person: User) -> CalendarFeed:
     """Give ``person`` a new secret calendar address; the previous one answers 404 from now."""
-    feed, created = CalendarFeed.objects.select_for_update().get_or_create(
+    feed, _created = CalendarFeed.objects.update_or_create(
         user=person, defaults={"token": secrets.token_urlsafe(32)}
     )
-    if not created:
-        feed.token = secrets.token_urlsafe(32)
-        feed.save(update_fields=["token", "renewed_at"])
     return feed

@@ -11,8 +11,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -94,8 +95,14 @@ class LeaderAgenda:
     report_url: str
 
 
-def _month_query(start: datetime.date, end: datetime.date, **more: str) -> str:
-    return urlencode({"start": f"{start:%Y-%m}", "end": f"{end:%Y-%m}", **more})
+def _report_url(name: str, root: Unit | None, **query: str) -> str:
+    """A report page about ``root``, the unit the home counted over."""
+    unit = {"unit": root.code} if root is not None else {}
+    return reverse(name) + "?" + urlencode({**unit, **query})
+
+
+def _months(start: datetime.date, end: datetime.date) -> dict[str, str]:
+    return {"start": f"{start:%Y-%m}", "end": f"{end:%Y-%m}"}
 
 
 def next_closing_month(today: datetime.date) -> datetime.date:
@@ -108,26 +115,27 @@ def next_closing_month(today: datetime.date) -> datetime.date:
 def office_agenda(user: User, today: datetime.date) -> OfficeAgenda:
     """The office's work: its review queue, members short in the month that closes next,
     units nobody visited lately, tasks late or due soon, reminders that could not be sent."""
-    waiting = Visit.objects.awaiting_review_by(user)
-    queue = waiting.aggregate(oldest=Min("submitted_at"))
-    oldest = queue["oldest"]
-    waiting_days = (today - oldest.date()).days if oldest else 0
+    queue = Visit.objects.awaiting_review_by(user).aggregate(
+        count=Count("pk"), oldest=Min("submitted_at")
+    )
+    count_waiting, oldest = queue["count"], queue["oldest"]
+    waiting_days = (today - timezone.localdate(oldest)).days if oldest else 0
+    root = reports.default_root(user)
     month = next_closing_month(today)
-    compliance = reports.compliance(user, None, month, month, today)
+    compliance = reports.compliance(user, root, month, month, today)
     short = [
         row
         for row in compliance.rows
         if (cell := row.by_month.get(month)) and cell.tally.logged < cell.tally.required
     ]
     days_left = (closing_day(month) - today).days
-    coverage = reports.coverage(user, None, UNVISITED_MONTHS, today)
+    coverage = reports.coverage(user, root, UNVISITED_MONTHS, today)
     tasks = BreakthroughTask.objects.visible_to(user).open()
     overdue = tasks.overdue(today).count()
     due = tasks.due_soon(today).count()
     failed = Reminder.objects.filter(
         status=ReminderStatus.FAILED, recipient__in=User.objects.visible_to(user)
     ).count()
-    count_waiting = waiting.count()
     return OfficeAgenda(
         waiting=Item(
             "waiting",
@@ -141,7 +149,7 @@ def office_agenda(user: User, today: datetime.date) -> OfficeAgenda:
             "short",
             _("Cấp ủy viên chưa đủ định mức tháng %(month)s") % {"month": f"{month:%m/%Y}"},
             len(short),
-            reverse("report-compliance") + "?" + _month_query(month, month),
+            _report_url("report-compliance", root, **_months(month, month)),
             note=_("khóa sổ %(date)s, còn %(days)s ngày")
             % {"date": f"{closing_day(month):%d/%m/%Y}", "days": days_left},
             urgent=bool(short) and days_left <= 3,
@@ -150,7 +158,7 @@ def office_agenda(user: User, today: datetime.date) -> OfficeAgenda:
             "unvisited",
             _("Đơn vị chưa ai đến trong %(months)s tháng") % {"months": UNVISITED_MONTHS},
             len(coverage.cells) + len(coverage.communes),
-            reverse("report-coverage") + "?" + urlencode({"months": UNVISITED_MONTHS}),
+            _report_url("report-coverage", root, months=str(UNVISITED_MONTHS)),
             note=_("%(communes)s xã, %(cells)s chi bộ")
             % {"communes": len(coverage.communes), "cells": len(coverage.cells)},
         ),
@@ -186,12 +194,15 @@ def member_agenda(user: User, today: datetime.date) -> MemberAgenda | None:
     assignments = list(
         Assignment.objects.filter(member=user).open_on(today).select_related("unit", "term")
     )
-    tasks = list(BreakthroughTask.objects.filter(cadre=user).open().order_by("deadline")[:5])
+    tasks = list(
+        BreakthroughTask.objects.visible_to(user).filter(cadre=user).open().order_by("deadline")[:5]
+    )
     if not assignments and not tasks:
         return None
     upcoming = (
         list(
-            Meeting.objects.held()
+            Meeting.objects.visible_to(user)
+            .held()
             .within(*[a.unit for a in assignments])
             .filter(date__gte=today)
             .select_related("cell", "cell__parent")
@@ -201,7 +212,8 @@ def member_agenda(user: User, today: datetime.date) -> MemberAgenda | None:
         else []
     )
     returned = list(
-        Visit.objects.filter(member=user, status=VisitStatus.RETURNED)
+        Visit.objects.visible_to(user)
+        .filter(member=user, status=VisitStatus.RETURNED)
         .select_related("unit")
         .order_by("-reviewed_at")
     )
@@ -213,7 +225,7 @@ def leader_agenda(user: User, today: datetime.date) -> LeaderAgenda | None:
     before (closed periods only in the totals), the units furthest behind, the tasks' figures."""
     if not any(p.role in LEADER_ROLES for p in user.current_positions()):
         return None
-    root = user.working_tenant()
+    root = reports.default_root(user)
     this_month = today.replace(day=1)
     first = add_months(this_month, -(LEADER_MONTHS - 1))
     report = reports.compliance(user, root, first, this_month, today)
@@ -228,9 +240,7 @@ def leader_agenda(user: User, today: datetime.date) -> LeaderAgenda | None:
         in_progress_months=report.in_progress_months,
         behind=behind,
         tasks=year_summary(user, today.year),
-        report_url=reverse("report-compliance")
-        + "?"
-        + _month_query(first, this_month, **({"unit": root.code} if root else {})),
+        report_url=_report_url("report-compliance", root, **_months(first, this_month)),
     )
 
 

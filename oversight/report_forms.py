@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from oversight.clock import local_today
 from oversight.models import Unit, scope_for
+from oversight.reports import default_root
 from visits.models import add_months
 
 MAX_MONTHS = 24
@@ -56,7 +57,7 @@ class ReportForm(forms.Form):
         if not code:
             if scope_for(self.user).everything:
                 return None
-            root = self.user.working_tenant() or Unit.objects.scope_roots(self.user).first()
+            root = default_root(self.user)
             if root is None:
                 raise forms.ValidationError(_("Bạn chưa có đơn vị nào trong phạm vi."))
             return root

@@ -20,7 +20,7 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from accounts.models import Position
 from assignments.models import Assignment
 from oversight.clock import local_today
-from oversight.models import Level, PathSegment, Unit, codes_in_path
+from oversight.models import Level, PathSegment, Unit, codes_in_path, scope_for
 from visits.models import (
     AttendancePolicy,
     Meeting,
@@ -161,6 +161,14 @@ def _policies(member_ids: Iterable[int]) -> dict[int, AttendancePolicy | None]:
 
 def _month_key(day: datetime.date) -> int:
     return day.year * 12 + day.month - 1
+
+
+def default_root(user: User) -> Unit | None:
+    """The unit a report is about when none is asked for: the tenant the person works in (the
+    first root of their scope without one); None for an administrator, who sees everything."""
+    if scope_for(user).everything:
+        return None
+    return user.working_tenant() or Unit.objects.scope_roots(user).first()
 
 
 def _under(queryset: Any, user: User, root: Unit | None) -> Any:

@@ -146,3 +146,26 @@ def test_a_right_of_one_position_does_not_act_where_another_is_held(
     own = client.get(reverse("unit-detail", args=["C02"]))
     assert reverse("unit-assign", args=["C02"]) in own.text
     assert client.get(reverse("unit-assign", args=["C02"])).status_code == 200
+
+
+def test_the_review_queue_holds_only_what_one_may_review(client, people, tree, oversight):
+    """Secretary of D01 and office of commune C02, working in D01: D01's visits are in sight but
+    not theirs to review, so the queue (and the home's count) leaves them out."""
+    from accounts.roles import Role
+    from tests.conftest import fresh
+    from tests.factories import PositionFactory, UserFactory
+    from visits.models import Visit, VisitKind
+    from visits.services import do_save_visit
+
+    member = oversight.district_member
+    visit = Visit(
+        member=member, logged_by=member, kind=VisitKind.MEETING, meeting=oversight.meeting_a
+    )
+    do_save_visit(fresh(member), visit, submit=True)
+    person = UserFactory(username="hai.huyen")
+    PositionFactory(user=person, unit=tree.district_a, role=Role.SECRETARY)
+    PositionFactory(user=person, unit=tree.commune_b, role=Role.OFFICE_STAFF)
+    client.force_login(person)
+    assert list(client.get(reverse("review-queue")).context["page"]) == []
+    client.force_login(people.commune_a_staff)
+    assert [v.pk for v in client.get(reverse("review-queue")).context["page"]] == [visit.pk]

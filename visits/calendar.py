@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.urls import reverse
@@ -58,9 +59,10 @@ def meetings_calendar(user: User, today: datetime.date) -> bytes:
     calendar.add("x-wr-calname", _("Sinh hoạt chi bộ — %(name)s") % {"name": user.get_full_name()})
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     stamp = timezone.now()
+    host = urlparse(settings.SITE_URL).netloc
     for meeting in meetings_for(user, today):
         event = Event()
-        event.add("uid", f"meeting-{meeting.pk}@{settings.SITE_URL.split('//')[-1]}")
+        event.add("uid", f"meeting-{meeting.pk}@{host}")
         event.add("dtstamp", stamp)
         kind = _("chuyên đề") if meeting.kind == MeetingKind.THEMATIC else _("thường kỳ")
         summary = _("Sinh hoạt chi bộ %(kind)s: %(cell)s") % {

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.rights import units_where
 from accounts.roles import Role
 from assignments.models import Assignment
 from oversight.clock import local_today
@@ -451,9 +452,14 @@ class VisitQuerySet(ScopedQuerySet):
         return self.exclude(status=VisitStatus.DRAFT)
 
     def awaiting_review_by(self, reviewer: Any) -> Self:
-        return (
+        """Submitted visits of others that ``reviewer`` sees and may review: within the
+        subtrees of the positions that give them the right, not all of their working tenant."""
+        waiting = (
             self.visible_to(reviewer).filter(status=VisitStatus.SUBMITTED).exclude(member=reviewer)
         )
+        if reviewer.is_superuser:
+            return waiting
+        return waiting.within(*units_where(reviewer, "visits.review_visit"))
 
 
 class Visit(models.Model):

@@ -2,6 +2,8 @@ from typing import Any
 
 from django import template
 
+from accounts import rights
+
 register = template.Library()
 
 
@@ -15,6 +17,4 @@ def dictget(mapping: Any, key: Any) -> Any:
 def may(context: template.Context, permission: str, target: Any) -> bool:
     """``{% may "app.codename" row as flag %}``: whether the signed-in person holds the right
     where ``row`` is (``accounts.rights.may``), to offer only the actions that would succeed."""
-    from accounts.rights import may as may_on
-
-    return may_on(context["request"].user, permission, target)
+    return rights.may(context["request"].user, permission, target)
