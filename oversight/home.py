@@ -119,7 +119,7 @@ def office_agenda(user: User, today: datetime.date) -> OfficeAgenda:
         count=Count("pk"), oldest=Min("submitted_at")
     )
     count_waiting, oldest = queue["count"], queue["oldest"]
-    waiting_days = (today - timezone.localdate(oldest)).days if oldest else 0
+    waiting_days = (today - timezone.localtime(oldest).date()).days if oldest else 0
     root = reports.default_root(user)
     month = next_closing_month(today)
     compliance = reports.compliance(user, root, month, month, today)
