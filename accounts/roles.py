@@ -45,6 +45,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ASSIGNER,
         "oversight.add_unit",
         "oversight.change_unit",
+        "oversight.view_reorganisationplan",
+        "oversight.add_reorganisationplan",
         "accounts.add_position",
         "accounts.change_position",
         "accounts.view_user",

@@ -28,7 +28,7 @@ from assignments.services import (
 from oversight.clock import local_today
 from oversight.exports import download, table
 from oversight.forms import attach_errors
-from oversight.http import PortalRequest
+from oversight.http import PortalRequest, unit_or_404
 from oversight.models import Unit
 from oversight.uploads import serve_attachment
 
@@ -36,7 +36,7 @@ from oversight.uploads import serve_attachment
 @login_required
 def assign(request: PortalRequest, code: str) -> HttpResponse:
     """Assign a member to this unit, or hand it over to them (ending the current one)."""
-    unit = get_object_or_404(Unit.objects.visible_to(request.user), code=code)
+    unit = unit_or_404(Unit.objects.visible_to(request.user).active(), code)
     require(
         request.user, "assignments.add_assignment", unit, _("Bạn không có quyền phân công ở đây.")
     )

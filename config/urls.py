@@ -6,6 +6,7 @@ from accounts import views as account_views
 from assignments import views as assignment_views
 from oversight import audit_views, health, import_views, report_views
 from oversight import views as oversight_views
+from oversight.reform import views as reform_views
 from visits import views as visit_views
 
 urlpatterns = [
@@ -33,6 +34,8 @@ urlpatterns = [
     path("visits/<int:pk>/attachment/", visit_views.visit_attachment, name="visit-attachment"),
     path("review/", visit_views.review_queue, name="review-queue"),
     path("audit/", audit_views.audit_log, name="audit-log"),
+    path("reorganisations/", reform_views.plan_list, name="reform-plans"),
+    path("reorganisations/<int:pk>/", reform_views.plan_detail, name="reform-plan"),
     path("meetings/<int:pk>/", visit_views.meeting_detail, name="meeting-detail"),
     path("imports/<str:name>/", import_views.import_upload, name="import-upload"),
     path("imports/<str:name>/confirm/", import_views.import_confirm, name="import-confirm"),

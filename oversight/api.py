@@ -141,6 +141,18 @@ class InScopeSlugField(InScopeMixin, serializers.SlugRelatedField):
         "invalid": _lazy("Giá trị không hợp lệ."),
     }
 
+    def to_internal_value(self, data: Any) -> Any:
+        queryset = self.get_queryset()
+        if self.slug_field == "code" and hasattr(queryset, "holding"):
+            # A unit's code may have passed to its successor: the one bearing it now answers.
+            if not isinstance(data, str | int):
+                self.fail("invalid")
+            unit = queryset.holding(str(data))
+            if unit is None:
+                self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+            return unit
+        return super().to_internal_value(data)
+
 
 class InScopePrimaryKeyField(InScopeMixin, serializers.PrimaryKeyRelatedField):
     default_error_messages = {

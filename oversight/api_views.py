@@ -1,6 +1,6 @@
 """API: units and the reports."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -11,7 +11,8 @@ from rest_framework.response import Response
 
 from oversight import reports
 from oversight.api import ReadOnlyScopedViewSet, validated_query
-from oversight.models import Level, Unit
+from oversight.http import unit_or_404
+from oversight.models import Level, Unit, UnitQuerySet
 from oversight.report_forms import MAX_MONTHS, ReportForm
 
 
@@ -44,6 +45,12 @@ class UnitViewSet(ReadOnlyScopedViewSet):
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
     filter_serializer = UnitFilter
+
+    def get_object(self) -> Unit:
+        """The unit bearing the code now (or last), as the pages resolve it."""
+        unit = unit_or_404(cast(UnitQuerySet, self.get_queryset()), self.kwargs["code"])
+        self.check_object_permissions(self.request, unit)
+        return unit
 
     def get_queryset(self) -> QuerySet[Unit]:
         units = self.scoped().select_related("parent", "merged_into").order_by("path")

@@ -55,7 +55,7 @@ class AuditFilterForm(forms.Form):
         code = self.cleaned_data["unit"].strip()
         if not code:
             return None
-        unit = Unit.objects.visible_to(self.reader).filter(code=code).first()
+        unit = Unit.objects.visible_to(self.reader).holding(code)
         if unit is None:
             raise forms.ValidationError(
                 _("Không có đơn vị mã “%(code)s” trong phạm vi của bạn."), params={"code": code}

@@ -1,5 +1,6 @@
 """The request as the portal's views see it, and the values its views read from it."""
 
+import datetime
 import uuid
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
 
     from accounts.models import User
+    from oversight.models import Unit, UnitQuerySet
 
 
 class PortalRequest(HttpRequest):
@@ -34,6 +36,27 @@ def safe_next_url(request: HttpRequest, default: str) -> str:
 def redirect_to_next(request: HttpRequest, default: str) -> HttpResponseRedirect:
     """Go where the form's ``next`` says when it is a page of this site, else to ``default``."""
     return redirect(safe_next_url(request, default))
+
+
+def unit_or_404(units: "UnitQuerySet", code: str, on: datetime.date | None = None) -> "Unit":
+    """The unit bearing ``code`` among ``units`` (see ``UnitQuerySet.holding``), or 404."""
+    unit = units.holding(code, on=on)
+    if unit is None:
+        raise Http404(_("Không tìm thấy."))
+    return unit
+
+
+def date_from(value: str, field: str) -> datetime.date | None:
+    """An ISO date from the address (``?on=2024-06-30``), None when absent, else a 400 naming
+    the field."""
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(
+            _("Trường %(field)s không hợp lệ: cần một ngày dạng YYYY-MM-DD.") % {"field": field}
+        ) from None
 
 
 def id_from(value: str) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import IO
+from typing import IO, ClassVar
 
 from django.conf import settings
 from django.db import transaction
@@ -106,6 +106,8 @@ class ImportProblem:
     value: str = ""
     limit: str = ""
 
+    catalogue: ClassVar[dict[str, tuple[str, str]]] = PROBLEMS
+
     def _where(self, vietnamese: bool) -> str:
         parts = []
         if self.row is not None:
@@ -117,13 +119,13 @@ class ImportProblem:
     @property
     def message_vi(self) -> str:
         where = self._where(vietnamese=True)
-        text = PROBLEMS[self.kind][0].format(value=self.value, limit=self.limit)
+        text = self.catalogue[self.kind][0].format(value=self.value, limit=self.limit)
         return f"{where}: {text}" if where else text[:1].upper() + text[1:]
 
     @property
     def message_en(self) -> str:
         where = self._where(vietnamese=False)
-        text = PROBLEMS[self.kind][1].format(value=self.value, limit=self.limit)
+        text = self.catalogue[self.kind][1].format(value=self.value, limit=self.limit)
         return f"{where}: {text}" if where else text[:1].upper() + text[1:]
 
     def __str__(self) -> str:
@@ -160,6 +162,12 @@ class ImportReport:
 
 def read_unit_file(source: str | Path | IO[bytes], filename: str = "") -> list[UnitRow]:
     """Read rows from a CSV (UTF-8, with or without BOM) or XLSX file; refuse what is unreadable."""
+    return rows_from_table(read_table(source, filename))
+
+
+def read_table(source: str | Path | IO[bytes], filename: str = "") -> list[list[str]]:
+    """The cells of a CSV (UTF-8, with or without BOM) or XLSX file, header first; a file too
+    large or unreadable is refused with the reason."""
     if isinstance(source, str | Path):
         filename = filename or str(source)
         data = Path(source).read_bytes()
@@ -174,10 +182,8 @@ def read_unit_file(source: str | Path | IO[bytes], filename: str = "") -> list[U
             ]
         )
     if data.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
-        table = _xlsx_table(data)
-    else:
-        table = _csv_table(data)
-    return rows_from_table(table)
+        return _xlsx_table(data)
+    return _csv_table(data)
 
 
 def _csv_table(data: bytes) -> list[list[str]]:
@@ -212,34 +218,43 @@ def _cell_text(value: object) -> str:
 
 
 def rows_from_table(table: list[list[str]]) -> list[UnitRow]:
-    """Turn a table whose first row is the header into rows, checking the columns."""
+    """Turn a table whose first row is the header into unit rows, checking the columns."""
+    return [UnitRow(number=number, **values) for number, values in records(table, COLUMNS)]
+
+
+def records(
+    table: list[list[str]], columns: tuple[str, ...], max_rows: int | None = None
+) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a table whose first row is the header, as (row number, {column: text}):
+    every column named must be in the header; blank rows are skipped; too many rows refused."""
+    limit = max_rows or settings.UNIT_IMPORT_MAX_ROWS
     if not table:
         raise UnitImportError([ImportProblem("empty")])
     header = [cell.strip().lower() for cell in table[0]]
-    missing = [name for name in COLUMNS if name not in header]
+    missing = [name for name in columns if name not in header]
     if missing:
         raise UnitImportError(
             [
-                ImportProblem("missing_column", row=1, value=name, limit=", ".join(COLUMNS))
+                ImportProblem("missing_column", row=1, value=name, limit=", ".join(columns))
                 for name in missing
             ]
         )
-    index = {name: header.index(name) for name in COLUMNS}
+    index = {name: header.index(name) for name in columns}
     rows = []
     for number, cells in enumerate(table[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue
-        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in index.items()}
-        rows.append(UnitRow(number=number, **values))
+        rows.append(
+            (
+                number,
+                {name: (cells[i].strip() if i < len(cells) else "") for name, i in index.items()},
+            )
+        )
     if not rows:
         raise UnitImportError([ImportProblem("empty")])
-    if len(rows) > settings.UNIT_IMPORT_MAX_ROWS:
+    if len(rows) > limit:
         raise UnitImportError(
-            [
-                ImportProblem(
-                    "too_many_rows", value=str(len(rows)), limit=str(settings.UNIT_IMPORT_MAX_ROWS)
-                )
-            ]
+            [ImportProblem("too_many_rows", value=str(len(rows)), limit=str(limit))]
         )
     return rows
 
@@ -259,9 +274,12 @@ def _load_existing(codes: Iterable[str]) -> dict[str, _Existing]:
     found: dict[str, _Existing] = {}
     for start in range(0, len(wanted), LOOKUP_BATCH):
         batch = wanted[start : start + LOOKUP_BATCH]
-        for code, pk, name, level, division_type, parent_id, path in Unit.objects.filter(
-            code__in=batch
-        ).values_list("code", "pk", "name", "level", "division_type", "parent_id", "path"):
+        # A code may be borne by a living unit and by abolished ones: the living one is last.
+        for code, pk, name, level, division_type, parent_id, path in (
+            Unit.objects.filter(code__in=batch)
+            .order_by("is_active")
+            .values_list("code", "pk", "name", "level", "division_type", "parent_id", "path")
+        ):
             found[code] = _Existing(pk, name, level, division_type, parent_id, path)
     return found
 

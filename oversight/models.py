@@ -14,13 +14,16 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Length, Substr
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.manager import HistoricalQuerySet
@@ -138,7 +141,8 @@ def scope_for(user: User | AnonymousUser) -> Scope:
     A superuser sees everything. Anyone else sees the subtree of the tenant they work in (one
     of the units where they hold a current position, see ``User.working_tenant``) plus the
     subtrees of the units granted to them or their groups one by one (``view_unit`` grants
-    through django-guardian). The answer is cached on the user object for the request.
+    through django-guardian), and the subtrees of the tenant's predecessors in a
+    reorganisation (lineage). The answer is cached on the user object for the request.
     """
     if not user.is_authenticated or not user.is_active:
         return Scope()
@@ -148,8 +152,13 @@ def scope_for(user: User | AnonymousUser) -> Scope:
     if user.is_superuser:
         scope = Scope(everything=True)
     else:
-        paths = list(Unit.objects.granted_to(user).values_list("path", flat=True))
         tenant = user.working_tenant()
+        roots = Unit.objects.granted_to(user)
+        if tenant is not None:
+            # A unit formed by a reorganisation inherits its predecessors' history (their own
+            # rows: old assignments, positions), never a neighbour's; read in the same query.
+            roots = roots | tenant.predecessors()
+        paths = list(roots.values_list("path", flat=True))
         if tenant is not None:
             paths.append(tenant.path)
         scope = Scope.of_roots(paths)
@@ -212,6 +221,40 @@ class UnitQuerySet(ScopedQuerySet):
     def active(self) -> Self:
         return self.filter(is_active=True)
 
+    def existing_on(self, day: datetime.date) -> Self:
+        """Units that existed on ``day``: created on or before it, not yet abolished."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        )
+
+    def holding(self, code: str, on: datetime.date | None = None) -> Unit | None:
+        """The unit that bears the official ``code`` (on ``on``, if given).
+
+        Since July 2025 a code names a unit only together with its dates: nearly every new
+        commune carries the code of one of the old communes that formed it. Without a day the
+        unit that holds the code now wins, then the one that held it last.
+        """
+        units = self.filter(code=code)
+        if on is not None:
+            units = units.existing_on(on)
+        return cast(
+            "Unit | None",
+            units.order_by("-is_active", F("valid_to").desc(nulls_first=True)).first(),
+        )
+
+    def _lineage(self, unit: Unit, towards: str) -> Self:
+        start, step = ("successor_id", "predecessor_id")[:: 1 if towards == "past" else -1]
+        table = UnitLineage._meta.db_table
+        # One recursive query whatever the number of generations (UNION stops at cycles).
+        sql = (
+            f"WITH RECURSIVE chain(id) AS ("
+            f" SELECT {step} FROM {table} WHERE {start} = %s"
+            f" UNION SELECT link.{step} FROM {table} link JOIN chain ON link.{start} = chain.id"
+            f") SELECT id FROM chain"
+        )
+        return self.filter(pk__in=RawSQL(sql, [unit.pk])).exclude(pk=unit.pk)
+
     def granted_to(self, user: User) -> Self:
         """Units granted one by one to ``user`` or to one of their groups (``view_unit``).
 
@@ -267,7 +310,6 @@ class Unit(models.Model):
     code = models.CharField(
         _("mã"),
         max_length=32,
-        unique=True,
         validators=[RegexValidator(CODE_PATTERN, _("Mã chỉ gồm chữ, số, dấu chấm, gạch."))],
         help_text=_("Mã chính thức (Tổng cục Thống kê), ví dụ P08, D070, C02215."),
     )
@@ -313,8 +355,18 @@ class Unit(models.Model):
                 fields=["path"], name="unit_path_prefix_idx", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["parent", "code"], name="unit_children_idx"),
+            models.Index(fields=["code"], name="unit_code_idx"),
         ]
         constraints = [
+            # An official code is reused by the unit that succeeds its bearer (a new commune takes
+            # the code of one of the old communes it absorbed): one living unit per code, one
+            # unit per place in the tree, whatever its dates.
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(is_active=True), name="unit_one_active_per_code"
+            ),
+            models.UniqueConstraint(
+                fields=["path"], name="unit_unique_path", deferrable=models.Deferrable.DEFERRED
+            ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)
                 | Q(valid_from__isnull=True)
@@ -343,6 +395,12 @@ class Unit(models.Model):
             if previous_path and previous_path != self.path:
                 Unit.objects.exclude(pk=self.pk).rewrite_path_prefix(previous_path, self.path)
 
+    def get_absolute_url(self) -> str:
+        """The unit's page; an abolished unit whose code passed to a successor is named with
+        the last day it existed."""
+        url = reverse("unit-detail", args=[self.code])
+        return url if self.is_active or self.valid_to is None else f"{url}?on={self.valid_to}"
+
     @property
     def rank(self) -> int:
         return Level.rank_of(self.level)
@@ -359,6 +417,14 @@ class Unit(models.Model):
             return self.division_type[:1].upper() + self.division_type[1:]
         return str(self.get_level_display())
 
+    def predecessors(self) -> UnitQuerySet:
+        """Every unit this one came from, through any number of reorganisations (one query)."""
+        return Unit.objects.all()._lineage(self, towards="past")
+
+    def successors(self) -> UnitQuerySet:
+        """Every unit this one went into, through any number of reorganisations (one query)."""
+        return Unit.objects.all()._lineage(self, towards="future")
+
     def is_visible_to(self, user: User | AnonymousUser) -> bool:
         """The gate's answer for this one unit (``Unit.objects.visible_to(user)`` holds it), read
         from the user's cached scope without a query."""
@@ -367,10 +433,6 @@ class Unit(models.Model):
     def ancestor_paths(self) -> list[str]:
         """Paths of this unit and of every unit above it, root first."""
         return ancestor_paths(self.path)
-
-    def ancestor_codes(self) -> list[str]:
-        """Codes of the units above this one, root first."""
-        return codes_in_path(self.path)[:-1]
 
     def clean(self) -> None:
         errors: dict[str, list[Any]] = {}
@@ -418,6 +480,145 @@ class Unit(models.Model):
             self.is_active = False
             self.valid_to = on
             self.save(update_fields=["merged_into", "is_active", "valid_to", "path", "search_name"])
+            UnitLineage.objects.get_or_create(
+                predecessor=self,
+                successor=successor,
+                effective_date=on,
+                defaults={"kind": LineageKind.MERGE},
+            )
+
+
+class LineageKind(models.TextChoices):
+    """How a unit came from another in a reorganisation."""
+
+    MERGE = "merge", _("Sáp nhập")
+    SPLIT = "split", _("Chia tách")
+    RENAME = "rename", _("Đổi tên")
+    REPARENT = "reparent", _("Chuyển cấp trên")
+    DISSOLVE = "dissolve", _("Giải thể")
+
+
+class UnitLineage(models.Model):
+    """One link of the tree's history: ``predecessor`` went (whole, or a part of it for a
+    split) into ``successor`` on ``effective_date``, by the decision named in ``legal_basis``.
+
+    Units are never deleted by a reorganisation: the predecessor stays, inactive, with its
+    dates, so a report on the past still finds it and a successor can read its history.
+    """
+
+    predecessor = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị trước"), on_delete=models.PROTECT, related_name="later_links"
+    )
+    successor = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị sau"), on_delete=models.PROTECT, related_name="earlier_links"
+    )
+    kind = models.CharField(_("hình thức"), max_length=16, choices=LineageKind.choices)
+    effective_date = models.DateField(_("ngày hiệu lực"))
+    legal_basis = models.CharField(_("căn cứ"), max_length=255, blank=True)
+    part = models.CharField(
+        _("phần"),
+        max_length=100,
+        blank=True,
+        help_text=_("Với chia tách: phần nào (theo bảng chuyển đổi), ví dụ “split:3;primary”."),
+    )
+    plan = models.ForeignKey(
+        "ReorganisationPlan",
+        verbose_name=_("phương án"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lineage",
+    )
+
+    class Meta:
+        verbose_name = _("quan hệ kế thừa đơn vị")
+        verbose_name_plural = _("quan hệ kế thừa đơn vị")
+        ordering = ["effective_date", "predecessor__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor", "effective_date"], name="lineage_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("successor")), name="lineage_not_to_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["successor"], name="lineage_successor_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} ({self.get_kind_display()})"
+
+
+class PlanQuerySet(ScopedQuerySet):
+    unit_path_lookup = "province__path"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Chưa áp dụng")
+    APPLIED = "applied", _("Đã áp dụng")
+
+
+class ReorganisationPlan(models.Model):
+    """A reorganisation of the tree as uploaded: the new tree, the crosswalk from the old
+    communes to the new ones, the date and decision, and the choices a person made on the dry
+    run (where each cell goes, which candidate an unresolved row takes). Applied once, all or
+    nothing (``oversight.reform``)."""
+
+    province = models.ForeignKey(
+        Unit,
+        verbose_name=_("tỉnh"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reorganisation_plans",
+        help_text=_("Để trống: phương án của quản trị viên, nhiều tỉnh."),
+    )
+    effective_date = models.DateField(_("ngày hiệu lực"))
+    basis_number = models.CharField(_("số nghị quyết"), max_length=100)
+    basis_date = models.DateField(_("ngày ban hành"))
+    tree_name = models.CharField(_("tệp cây mới"), max_length=200)
+    tree_text = models.TextField(_("cây đơn vị mới"))
+    crosswalk_name = models.CharField(_("tệp chuyển đổi"), max_length=200)
+    crosswalk_text = models.TextField(_("bảng chuyển đổi"))
+    placements = models.JSONField(_("nơi đặt chi bộ"), default=dict, blank=True)
+    choices = models.JSONField(_("lựa chọn cho dòng chưa xác định"), default=dict, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    summary = models.JSONField(_("kết quả"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tạo"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người áp dụng"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField(_("áp dụng lúc"), null=True, blank=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("phương án sắp xếp đơn vị")
+        verbose_name_plural = _("phương án sắp xếp đơn vị")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.basis_number} ({self.effective_date:%d/%m/%Y})"
+
+    @property
+    def legal_basis(self) -> str:
+        return f"{self.basis_number} ngày {self.basis_date:%d/%m/%Y}"
+
+    @property
+    def rights_unit(self) -> Unit | None:
+        return self.province
 
 
 class UnitUserObjectPermission(UserObjectPermissionBase):

@@ -2,11 +2,11 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from oversight.clock import local_today
+from oversight.http import unit_or_404
 from oversight.models import Unit, scope_for
 from oversight.reports import default_root
 from visits.models import add_months
@@ -62,7 +62,7 @@ class ReportForm(forms.Form):
                 raise forms.ValidationError(_("Bạn chưa có đơn vị nào trong phạm vi."))
             return root
         # A unit outside the scope is answered like a missing one, as everywhere: 404.
-        return get_object_or_404(visible, code=code)
+        return unit_or_404(visible, code)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

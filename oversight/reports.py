@@ -173,9 +173,19 @@ def default_root(user: User) -> Unit | None:
 
 def _under(queryset: Any, user: User, root: Unit | None) -> Any:
     """``queryset`` through the scoping gate, narrowed to ``root``'s subtree when there is one
-    (no root: the person's whole scope, the whole country for an administrator)."""
+    (no root: the person's whole scope, the whole country for an administrator). A unit formed
+    by a reorganisation reports what its predecessors did as well (lineage)."""
     visible = queryset.visible_to(user)
-    return visible.within(root) if root is not None else visible
+    if root is None:
+        return visible
+    return visible.within(root, *_predecessors(root))
+
+
+def _predecessors(root: Unit) -> list[Unit]:
+    cached = root.__dict__.get("_report_predecessors")
+    if cached is None:
+        cached = root.__dict__["_report_predecessors"] = list(root.predecessors().only("path"))
+    return cached
 
 
 def _groups(user: User, root: Unit | None) -> dict[str, Unit]:

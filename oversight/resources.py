@@ -68,7 +68,10 @@ class ScopedImportResource(resources.ModelResource):
         codes = {str(v).strip() for v in self._column(dataset, self.unit_column) if v}
         self.units = {
             unit.code: unit
-            for unit in Unit.objects.visible_to(self.importer).filter(code__in=codes)
+            # A code may be borne by a living unit and by abolished ones: the living one is last.
+            for unit in Unit.objects.visible_to(self.importer)
+            .filter(code__in=codes)
+            .order_by("is_active")
         }
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:

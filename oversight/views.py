@@ -1,16 +1,17 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from assignments.models import Assignment
 from oversight import charts
 from oversight import home as agenda
 from oversight.clock import local_today
-from oversight.http import PortalRequest
-from oversight.models import Level, Unit
+from oversight.http import PortalRequest, date_from, unit_or_404
+from oversight.models import Level, Unit, UnitLineage
 from visits.models import Meeting, MeetingSchedule, Visit, add_months
 
 SEARCH_LIMIT = 30
@@ -54,8 +55,10 @@ def unit_roots(request: PortalRequest) -> HttpResponse:
 def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
     """One unit with its visible ancestors (breadcrumb) and its children, one page at a time."""
     visible = Unit.objects.visible_to(request.user)
-    unit = get_object_or_404(visible.select_related("merged_into"), code=code)
-    ancestors = visible.filter(code__in=unit.ancestor_codes())
+    unit = unit_or_404(
+        visible.select_related("merged_into"), code, on=date_from(request.GET.get("on", ""), "on")
+    )
+    ancestors = visible.filter(path__in=unit.ancestor_paths()[:-1])
     children = visible.filter(parent=unit).with_child_counts().order_by("code")
     page = Paginator(children, CHILDREN_PER_PAGE).get_page(request.GET.get("page"))
     today = local_today()
@@ -87,8 +90,18 @@ def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
         if unit.level != Level.CELL
         else []
     )
+    lineage = [
+        link
+        for link in UnitLineage.objects.filter(Q(predecessor=unit) | Q(successor=unit))
+        .select_related("predecessor", "successor")
+        .order_by("effective_date", "predecessor__path", "successor__path")
+        if link.predecessor.is_visible_to(request.user)
+        and link.successor.is_visible_to(request.user)
+    ]
     context = {
         "unit": unit,
+        "came_from": [link for link in lineage if link.successor_id == unit.pk],
+        "went_to": [link for link in lineage if link.predecessor_id == unit.pk],
         "ancestors": ancestors,
         "thematic_missing": thematic_missing[:UNIT_ACTIVITY_ROWS],
         "thematic_missing_more": len(thematic_missing) > UNIT_ACTIVITY_ROWS,

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from oversight.api import InScopePrimaryKeyField, InScopeSlugField, ReadOnlyScopedViewSet
+from oversight.http import unit_or_404
 from oversight.models import Unit
 from visits.models import FieldVisitType, Meeting, Visit, VisitKind, VisitStatus
 from visits.services import (
@@ -85,7 +85,7 @@ class MeetingViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
         meetings = self.scoped().select_related("cell").order_by("date", "pk")
         unit_code = self.filters().get("unit")
         if unit_code:
-            unit = get_object_or_404(Unit.objects.visible_to(self.request.user), code=unit_code)
+            unit = unit_or_404(Unit.objects.visible_to(self.request.user), unit_code)
             meetings = meetings.within(unit)
         return meetings
 

@@ -671,6 +671,7 @@ class ReminderStatus(models.TextChoices):
     SENDING = "sending", _("Đang gửi")
     SENT = "sent", _("Đã gửi")
     FAILED = "failed", _("Gửi lỗi")
+    CANCELLED = "cancelled", _("Đã dừng")
 
 
 class Reminder(models.Model):

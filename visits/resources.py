@@ -74,7 +74,7 @@ class CellResource(ScopedImportResource):
             raise ValidationError(
                 {"commune_code": _("“%(code)s” không phải xã.") % {"code": commune.code}}
             )
-        existing = Unit.objects.filter(code=str(row.get("code") or "").strip()).first()
+        existing = Unit.objects.holding(str(row.get("code") or "").strip())
         if existing is not None and not existing.path.startswith(commune.path):
             raise ValidationError(
                 {"code": _("Mã “%(code)s” đã là một đơn vị khác.") % {"code": existing.code}}

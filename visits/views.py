@@ -23,7 +23,7 @@ from accounts.services import do_renew_calendar_feed
 from assignments.models import Assignment
 from oversight.clock import local_today
 from oversight.forms import attach_errors
-from oversight.http import PortalRequest, id_from, redirect_to_next, uuid_from
+from oversight.http import PortalRequest, id_from, redirect_to_next, unit_or_404, uuid_from
 from oversight.models import Level, Unit
 from oversight.uploads import serve_attachment
 from visits.calendar import meetings_calendar
@@ -269,7 +269,7 @@ def review_queue(request: PortalRequest) -> HttpResponse:
     waiting = Visit.objects.awaiting_review_by(request.user)
     unit_code = request.GET.get("unit", "")
     if unit_code:
-        unit = get_object_or_404(Unit.objects.visible_to(request.user), code=unit_code)
+        unit = unit_or_404(Unit.objects.visible_to(request.user), unit_code)
         waiting = waiting.within(unit)
     member = request.GET.get("member", "")
     if member.isdigit():
@@ -351,7 +351,7 @@ def meeting_detail(request: PortalRequest, pk: int) -> HttpResponse:
 @permission_required("visits.change_meetingschedule", raise_exception=True)
 def schedule_edit(request: PortalRequest, code: str) -> HttpResponse:
     """A cell's regular meeting day, time and place."""
-    cell = get_object_or_404(Unit.objects.visible_to(request.user), code=code, level=Level.CELL)
+    cell = unit_or_404(Unit.objects.visible_to(request.user).filter(level=Level.CELL), code)
     require(request.user, "visits.change_meetingschedule", cell, _("Bạn không sửa được lịch này."))
     current = MeetingSchedule.objects.filter(cell=cell).first() or MeetingSchedule(cell=cell)
     form = ScheduleForm(request.POST or None, instance=current)
@@ -368,7 +368,7 @@ def schedule_edit(request: PortalRequest, code: str) -> HttpResponse:
 @permission_required("visits.add_meeting", raise_exception=True)
 def thematic_meeting_add(request: PortalRequest, code: str) -> HttpResponse:
     """Schedule a thematic meeting of a cell (its overseers are reminded of it)."""
-    cell = get_object_or_404(Unit.objects.visible_to(request.user), code=code, level=Level.CELL)
+    cell = unit_or_404(Unit.objects.visible_to(request.user).filter(level=Level.CELL), code)
     require(request.user, "visits.add_meeting", cell, _("Bạn không thêm được buổi cho chi bộ này."))
     form = ThematicMeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
