@@ -137,6 +137,16 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySc
         return Response(self.get_serializer(updated).data)
 
 
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="the authenticator's code, for two-factor accounts",
+    )
+
+
 class TokenView(APIView):
     """``POST {"username", "password", "otp"}`` → ``{"token"}``; ``DELETE`` revokes the caller's
     token. ``otp`` (the authenticator's code) is needed by those who use a second factor."""
@@ -146,25 +156,20 @@ class TokenView(APIView):
     throttle_scope = "login"
 
     @extend_schema(
-        request=inline_serializer(
-            "TokenRequest",
-            {
-                "username": serializers.CharField(),
-                "password": serializers.CharField(),
-                "otp": serializers.CharField(
-                    required=False, help_text="the authenticator's code, for two-factor accounts"
-                ),
-            },
-        ),
+        request=TokenRequestSerializer,
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request: Request) -> Response:
         # django-axes keeps its lockout flag on Django's request, not on DRF's wrapper.
         django_request = request._request
+        # A body whose fields are not texts (a number, an object) is a 400 naming the field,
+        # before it can reach the password hasher.
+        credentials = TokenRequestSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
         user = authenticate(
             django_request,
-            username=request.data.get("username"),
-            password=request.data.get("password"),
+            username=credentials.validated_data["username"],
+            password=credentials.validated_data["password"],
         )
         if getattr(django_request, "axes_locked_out", False):
             django_request.axes_locked_out = False  # answered here, in the API's error shape
@@ -177,7 +182,7 @@ class TokenView(APIView):
                 {"otp": [_("Hãy bật xác thực hai lớp trong cổng trước khi lấy token.")]}
             )
         if second_factor == two_factor.VERIFY:
-            code = str(request.data.get("otp", "")).strip()
+            code = credentials.validated_data.get("otp", "").strip()
             # An empty code is not tried: a failed try makes the device wait before the next.
             if not code or two_factor.matching_device(user, code) is None:
                 raise exceptions.AuthenticationFailed(

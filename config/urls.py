@@ -36,6 +36,11 @@ urlpatterns = [
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("reorganisations/", reform_views.plan_list, name="reform-plans"),
     path("reorganisations/<int:pk>/", reform_views.plan_detail, name="reform-plan"),
+    path(
+        "reorganisations/<int:pk>/carry-over/",
+        reform_views.carry_over,
+        name="reform-carry-over",
+    ),
     path("meetings/<int:pk>/", visit_views.meeting_detail, name="meeting-detail"),
     path("imports/<str:name>/", import_views.import_upload, name="import-upload"),
     path("imports/<str:name>/confirm/", import_views.import_confirm, name="import-confirm"),

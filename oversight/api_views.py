@@ -79,6 +79,11 @@ class ReportQuery(serializers.Serializer):
             "from": serializers.RegexField(**month),
             "to": serializers.RegexField(**month),
             "months": serializers.IntegerField(required=False, min_value=1, max_value=MAX_MONTHS),
+            "structure": serializers.DateField(
+                required=False,
+                help_text="YYYY-MM-DD: read the report in the tree of that day (before a "
+                "reorganisation); an abolished unit's last day by default",
+            ),
         }
 
 
@@ -134,6 +139,9 @@ class CoverageSerializer(serializers.Serializer):
     cells_total = serializers.IntegerField()
     member_left = serializers.ListField(child=serializers.CharField())
     without_successor = serializers.ListField(child=serializers.CharField())
+    without_overseer = serializers.ListField(
+        child=serializers.CharField(), help_text="living communes nobody is assigned to"
+    )
 
 
 def _report_form(request: Request) -> ReportForm:
@@ -143,6 +151,7 @@ def _report_form(request: Request) -> ReportForm:
         "start": query.get("from", ""),
         "end": query.get("to", ""),
         "months": query.get("months", ""),
+        "structure": query.get("structure", ""),
     }
     form = ReportForm(data, user=request.user)
     if not form.is_valid():
@@ -155,7 +164,9 @@ def _report_form(request: Request) -> ReportForm:
 def compliance_report(request: Request) -> Response:
     """Compliance with the attendance policy: members × periods, per unit below and in total."""
     data = _report_form(request).cleaned_data
-    report = reports.compliance(request.user, data["unit"], data["start"], data["end"])
+    report = reports.compliance(
+        request.user, data["unit"], data["start"], data["end"], structure=data["structure"]
+    )
 
     def tally(t: reports.Tally) -> dict[str, Any]:
         return {"required": t.required, "logged": t.logged, "accepted": t.accepted,
@@ -208,5 +219,6 @@ def coverage_report(request: Request) -> Response:
             "cells_total": report.cells_total,
             "member_left": [a.unit.code for a in report.member_left],
             "without_successor": [a.unit.code for a in report.without_successor],
+            "without_overseer": [u.code for u in report.without_overseer],
         }
     )

@@ -20,9 +20,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, Length, Substr
+from django.db.models.functions import Coalesce, Concat, Length, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -192,12 +192,30 @@ class ScopedQuerySet(models.QuerySet):
                 condition |= Q(pk__in=outside)
         return self.filter(condition)
 
-    def within(self, *units: Unit) -> Self:
-        """Rows whose unit lies in the subtree of one of ``units`` (an indexed prefix OR)."""
+    def within(self, *units: Unit, on: datetime.date | None = None) -> Self:
+        """Rows whose unit lies in the subtree of one of ``units`` (an indexed prefix OR);
+        with ``on``, in the tree as it stood that day ("cơ cấu tại ngày"), before the
+        reorganisations that moved units since (``with_structure_path``)."""
+        if on is None:
+            lookup, queryset = self.unit_path_lookup, self
+        else:
+            lookup, queryset = "structure_path", self.with_structure_path(on)
         condition = Q(pk__in=[])
         for unit in units:
-            condition |= Q(**{f"{self.unit_path_lookup}__startswith": unit.path})
-        return self.filter(condition)
+            root = unit.path if on is None else unit.path_on(on)
+            condition |= Q(**{f"{lookup}__startswith": root})
+        return queryset.filter(condition)
+
+    def with_structure_path(self, day: datetime.date) -> Self:
+        """Each row's unit path as it stood on ``day``, as ``structure_path``: the first place a
+        reorganisation moved the unit from after that day, else where it is now."""
+        unit = self.unit_path_lookup.removesuffix("path").removesuffix("__") or "pk"
+        earlier = (
+            UnitPlacement.objects.filter(unit=OuterRef(unit), until__gte=day)
+            .order_by("until")
+            .values("path")[:1]
+        )
+        return self.annotate(structure_path=Coalesce(Subquery(earlier), F(self.unit_path_lookup)))
 
 
 def scoped_history(unit_path_lookup: str) -> type[ScopedQuerySet]:
@@ -364,9 +382,7 @@ class Unit(models.Model):
             models.UniqueConstraint(
                 fields=["code"], condition=Q(is_active=True), name="unit_one_active_per_code"
             ),
-            models.UniqueConstraint(
-                fields=["path"], name="unit_unique_path", deferrable=models.Deferrable.DEFERRED
-            ),
+            models.UniqueConstraint(fields=["path"], name="unit_unique_path"),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)
                 | Q(valid_from__isnull=True)
@@ -416,6 +432,11 @@ class Unit(models.Model):
         if self.division_type:
             return self.division_type[:1].upper() + self.division_type[1:]
         return str(self.get_level_display())
+
+    def path_on(self, day: datetime.date) -> str:
+        """Where this unit sat in the tree on ``day`` (``UnitPlacement``), else its path now."""
+        earlier = self.placements.filter(until__gte=day).order_by("until").first()
+        return earlier.path if earlier is not None else self.path
 
     def predecessors(self) -> UnitQuerySet:
         """Every unit this one came from, through any number of reorganisations (one query)."""
@@ -486,6 +507,28 @@ class Unit(models.Model):
                 effective_date=on,
                 defaults={"kind": LineageKind.MERGE},
             )
+
+
+class UnitPlacement(models.Model):
+    """Where a unit sat in the tree until a day: the place a reorganisation moved it from (a
+    cell from its old commune to the new one), so that a report can still be read in the tree
+    of a past date and find it there."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="placements"
+    )
+    path = models.CharField(_("đường dẫn"), max_length=PATH_MAX_LENGTH)
+    until = models.DateField(_("đến ngày"))
+
+    class Meta:
+        verbose_name = _("vị trí cũ của đơn vị")
+        verbose_name_plural = _("vị trí cũ của đơn vị")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "until"], name="placement_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} @ {self.path} → {self.until:%d/%m/%Y}"
 
 
 class LineageKind(models.TextChoices):
@@ -633,6 +676,42 @@ class UnitGroupObjectPermission(GroupObjectPermissionBase):
 
     content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
     history = HistoricalRecords(historical_queryset=scoped_history("content_object__path"))
+
+
+class InForceQuerySet(models.QuerySet):
+    def in_force(self, day: datetime.date) -> Self:
+        """The rules in force on ``day``."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        )
+
+
+class InForce(models.Model):
+    """A rule with dates of force: a changed rule is a new row from a day on, so the past is
+    judged by the rule of its day and never rewritten."""
+
+    valid_from = models.DateField(
+        _("hiệu lực từ"), null=True, blank=True, help_text=_("Để trống: từ trước đến nay.")
+    )
+    valid_to = models.DateField(
+        _("hiệu lực đến"), null=True, blank=True, help_text=_("Để trống: đến nay vẫn áp dụng.")
+    )
+
+    objects = InForceQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def is_in_force(self, day: datetime.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("Ngày hết hiệu lực phải sau ngày có hiệu lực.")})
 
 
 class TermQuerySet(models.QuerySet):

@@ -30,8 +30,17 @@ class MonthField(forms.Field):
 
 
 class ReportForm(forms.Form):
-    """Which unit (by code, within the person's scope) and which months a report covers."""
+    """Which unit (by code, within the person's scope) and which months a report covers, and
+    optionally the day whose tree it is read in (before a reorganisation)."""
 
+    # Declared first: the unit's code is looked up in the tree of that day.
+    structure = forms.DateField(
+        label=_("Cơ cấu tại ngày"),
+        required=False,
+        help_text=_("Để trống: cơ cấu hiện nay (đơn vị đã giải thể: cơ cấu ngày cuối của nó)."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
     unit = forms.CharField(label=_("Đơn vị (mã)"), required=False, max_length=32)
     start = MonthField(
         label=_("Từ tháng"), required=False, widget=forms.TextInput(attrs={"type": "month"})
@@ -62,7 +71,7 @@ class ReportForm(forms.Form):
                 raise forms.ValidationError(_("Bạn chưa có đơn vị nào trong phạm vi."))
             return root
         # A unit outside the scope is answered like a missing one, as everywhere: 404.
-        return unit_or_404(visible, code)
+        return unit_or_404(visible, code, on=self.cleaned_data.get("structure"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -57,7 +57,9 @@ def compliance_report(request: PortalRequest) -> HttpResponse:
     if form is None:
         return _invalid(request, "reports/compliance.html")
     root, start, end = (form.cleaned_data[k] for k in ("unit", "start", "end"))
-    report = reports.compliance(request.user, root, start, end)
+    report = reports.compliance(
+        request.user, root, start, end, structure=form.cleaned_data["structure"]
+    )
     trend = charts.column_chart(
         [(f"{m:%m/%y}", t.percent) for m, t in report.by_month if t.percent is not None],
         _("Tỷ lệ đạt định mức theo tháng"),
@@ -154,7 +156,7 @@ def quality_report(request: PortalRequest) -> HttpResponse:
     if form is None:
         return _invalid(request, "reports/quality.html")
     root, start, end = (form.cleaned_data[k] for k in ("unit", "start", "end"))
-    report = reports.quality(request.user, root, start, end)
+    report = reports.quality(request.user, root, start, end, form.cleaned_data["structure"])
     chart = charts.stacked_bars(
         [
             (
@@ -205,9 +207,9 @@ def visit_list(request: PortalRequest) -> HttpResponse:
     if form is None:
         return _invalid(request, "reports/visit_list.html")
     root, start, end = (form.cleaned_data[k] for k in ("unit", "start", "end"))
-    visible = Visit.objects.visible_to(request.user)
+    structure = reports.structure_day(root, form.cleaned_data["structure"])
     visits = (
-        (visible.within(root) if root is not None else visible)
+        reports.under(Visit.objects, request.user, root, structure)
         .filter(date__gte=start, date__lt=add_months(end, 1))
         .select_related("member", "unit", "unit__parent", "reviewed_by")
         .order_by("-date", "-pk")

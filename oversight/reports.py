@@ -143,20 +143,39 @@ class ComplianceReport:
     by_month: list[tuple[datetime.date, Tally]]
     today: datetime.date
     in_progress_months: frozenset[datetime.date] = frozenset()
+    structure: datetime.date | None = None  # the day whose tree it is read in; None: today's
 
 
-def _policies(member_ids: Iterable[int]) -> dict[int, AttendancePolicy | None]:
-    """Each member's attendance policy, from their current positions read as plain rows."""
-    table = list(AttendancePolicy.objects.all())
-    held: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    rows = (
-        Position.objects.current()
-        .filter(user__in=list(member_ids))
-        .values_list("user_id", "unit__path", "unit__level", "role")
-    )
-    for user_id, path, level, role in rows:
-        held[user_id].append((path, level, role))
-    return {member: AttendancePolicy.for_held(held[member], table) for member in member_ids}
+class _PolicyBook:
+    """Which policy judges a member's period: the one in force on the period's first day, for
+    the highest position they held during it (an abolished district's member is judged by the
+    position they held then). Two queries, positions and policies read as plain rows."""
+
+    def __init__(self, member_ids: Iterable[int], first: datetime.date, last: datetime.date):
+        self.table = list(AttendancePolicy.objects.select_related("province"))
+        self.held: dict[int, list[tuple[str, str, str, datetime.date, datetime.date | None]]]
+        self.held = defaultdict(list)
+        rows = (
+            Position.objects.filter(user__in=list(member_ids), start_date__lte=last)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+            .values_list("user_id", "unit__path", "unit__level", "role", "start_date", "end_date")
+        )
+        for user_id, *position in rows:
+            self.held[user_id].append(tuple(position))  # type: ignore[arg-type]
+        self.cache: dict[tuple[int, datetime.date], AttendancePolicy | None] = {}
+
+    def policy(
+        self, member_id: int, start: datetime.date, end: datetime.date
+    ) -> AttendancePolicy | None:
+        key = (member_id, start)
+        if key not in self.cache:
+            held = [
+                (path, level, role)
+                for path, level, role, since, until in self.held[member_id]
+                if since <= end and (until is None or until >= start)
+            ]
+            self.cache[key] = AttendancePolicy.for_held(held, self.table, start)
+        return self.cache[key]
 
 
 def _month_key(day: datetime.date) -> int:
@@ -171,14 +190,27 @@ def default_root(user: User) -> Unit | None:
     return user.working_tenant() or Unit.objects.scope_roots(user).first()
 
 
-def _under(queryset: Any, user: User, root: Unit | None) -> Any:
+def under(
+    queryset: Any, user: User, root: Unit | None, structure: datetime.date | None = None
+) -> Any:
     """``queryset`` through the scoping gate, narrowed to ``root``'s subtree when there is one
     (no root: the person's whole scope, the whole country for an administrator). A unit formed
-    by a reorganisation reports what its predecessors did as well (lineage)."""
+    by a reorganisation reports what its predecessors did as well (lineage); with
+    ``structure``, the subtree is the one of that day (``ScopedQuerySet.within``)."""
     visible = queryset.visible_to(user)
     if root is None:
         return visible
-    return visible.within(root, *_predecessors(root))
+    return visible.within(root, *_predecessors(root), on=structure)
+
+
+def structure_day(root: Unit | None, asked: datetime.date | None) -> datetime.date | None:
+    """The day whose tree a report is read in: the one asked for, else the last day of an
+    abolished unit (old district X's report is the one of X as it stood), else today's tree."""
+    if asked is not None:
+        return asked
+    if root is not None and not root.is_active and root.valid_to is not None:
+        return root.valid_to
+    return None
 
 
 def _predecessors(root: Unit) -> list[Unit]:
@@ -188,11 +220,17 @@ def _predecessors(root: Unit) -> list[Unit]:
     return cached
 
 
-def _groups(user: User, root: Unit | None) -> dict[str, Unit]:
-    """The units a report totals by: those just below ``root``, or the roots of the scope."""
+def _groups(
+    user: User, root: Unit | None, structure: datetime.date | None = None
+) -> dict[str, Unit]:
+    """The units a report totals by: those just below ``root`` (those that existed on the
+    ``structure`` day, when the report is read in a past tree), or the roots of the scope."""
     if root is None:
         return {u.code: u for u in Unit.objects.scope_roots(user)}
-    return {u.code: u for u in Unit.objects.visible_to(user).filter(parent=root)}
+    below = Unit.objects.visible_to(user).filter(parent=root)
+    if structure is not None:
+        below = below.existing_on(structure)
+    return {u.code: u for u in below}
 
 
 def compliance(
@@ -201,6 +239,7 @@ def compliance(
     first: datetime.date,
     last: datetime.date,
     today: datetime.date | None = None,
+    structure: datetime.date | None = None,
 ) -> ComplianceReport:
     """Members × periods under ``root`` from ``first``'s month to ``last``'s, per the policy table.
 
@@ -212,17 +251,19 @@ def compliance(
     has tens of thousands of assignments.
     """
     today = today or local_today()
+    structure = structure_day(root, structure)
     months = months_between(first, last)
     # A column holds the periods that end in its month, so they all close on the same day.
     open_months = frozenset(
         m for m in months if in_progress(add_months(m, 1) - datetime.timedelta(days=1), today)
     )
     range_end = add_months(months[-1], 1) - datetime.timedelta(days=1)
-    in_range = _under(Assignment.objects, user, root).overlapping(months[0], range_end)
+    in_range = under(Assignment.objects, user, root, structure).overlapping(months[0], range_end)
+    path = "unit__path" if structure is None else "structure_path"
     assignments = list(
-        in_range.order_by("member__full_name", "member__username", "unit__path").values_list(
+        in_range.order_by("member__full_name", "member__username", path).values_list(
             "pk", "member_id", "member__full_name", "member__username", "start_date",
-            "end_date", "unit__path", "unit__name",
+            "end_date", path, "unit__name",
         )
     )  # fmt: skip
     # From the start of the year, so that a quarter or year that began before the range is whole.
@@ -245,8 +286,8 @@ def compliance(
         .order_by()
     )
     counts = {(a, y * 12 + m - 1): (lo, ac, la) for a, y, m, lo, ac, la in visits}
-    policies = _policies({row[1] for row in assignments})
-    groups = _groups(user, root)
+    book = _PolicyBook({row[1] for row in assignments}, Period.YEAR.bounds(months[0])[0], range_end)
+    groups = _groups(user, root, structure)
     periods = {
         kind: [
             (start, end, [_month_key(m) for m in months_between(start, end)])
@@ -254,6 +295,7 @@ def compliance(
         ]
         for kind in Period
     }
+    all_periods = [(kind, *period) for kind in Period for period in periods[kind]]
     rows: dict[int, MemberRow] = {}
     by_group: dict[int, Tally] = defaultdict(Tally)
     by_month: dict[datetime.date, Tally] = defaultdict(Tally)
@@ -265,15 +307,13 @@ def compliance(
         if row is None:
             row = rows[member_id] = MemberRow(member_id, full_name or username, [])
         row.areas.append(area)
-        policy = policies[member_id]
-        if policy is None:
-            continue
-        kind, need = Period(policy.period), policy.required_meetings
         codes = codes_in_path(path)
         group = groups.get(codes[depth]) if len(codes) > depth else None
-        for start, end, keys in periods[kind]:
-            if not is_due(starts, ends, start, end):
+        for kind, start, end, keys in all_periods:
+            policy = book.policy(member_id, start, end)
+            if policy is None or policy.period != kind or not is_due(starts, ends, start, end):
                 continue
+            need = policy.required_meetings
             logged = accepted = late = 0
             for key in keys:
                 month_logged, month_accepted, month_late = counts.get((pk, key), none)
@@ -306,6 +346,7 @@ def compliance(
         by_month=[(month, by_month[month]) for month in months],
         today=today,
         in_progress_months=open_months,
+        structure=structure,
     )
 
 
@@ -340,6 +381,7 @@ class CoverageReport:
     cells_total: int
     member_left: list[Assignment]  # open assignments whose member holds no position any more
     without_successor: list[Assignment]  # ended, with nobody assigned to the unit since
+    without_overseer: list[UnitRef]  # living communes nobody is assigned to (after a reform)
     by_group: list[tuple[Unit, int, int]]  # (district, cells unvisited, cells)
 
 
@@ -352,13 +394,13 @@ def coverage(
 ) -> CoverageReport:
     """Where nobody went: communes and cells under ``root`` without an overseer visit in the last
     ``months`` months (a visit to a cell counts for its commune), and areas left without a
-    member. Seven queries; the database does the counting."""
+    member, and communes nobody oversees. Eight queries; the database does the counting."""
     today = today or local_today()
     since = add_months(today.replace(day=1), -(months - 1))
     recent = Visit.objects.filter(date__gte=since, date__lte=today).exclude(
         status=VisitStatus.DRAFT
     )
-    units = _under(Unit.objects, user, root).active()
+    units = under(Unit.objects, user, root).active()
     unvisited_cells = units.filter(level=Level.CELL).exclude(
         Exists(recent.filter(unit=OuterRef("pk")))
     )
@@ -386,20 +428,32 @@ def coverage(
     communes = [
         UnitRef(code, name) for code, name in unvisited_communes.values_list("code", "name")
     ]
-    open_now = _under(Assignment.objects, user, root).open_on(today)
+    open_now = under(Assignment.objects, user, root).open_on(today)
     holders = Position.objects.current(today).values("user_id")
     member_left = list(
         open_now.exclude(member__in=holders).select_related("member", "unit").order_by("unit__path")
     )
+    # An abolished unit needs no successor: its communes' successors are listed without an
+    # overseer instead.
     ended = (
-        _under(Assignment.objects, user, root)
-        .filter(end_date__lt=today)
+        under(Assignment.objects, user, root)
+        .filter(end_date__lt=today, unit__is_active=True)
         .exclude(unit__in=open_now.values("unit_id"))
         .select_related("member", "unit")
         .order_by("unit__path", "-end_date")
     )
     without_successor = list({a.unit_id: a for a in reversed(list(ended))}.values())
     without_successor.sort(key=lambda a: a.unit.path)
+    overseen = Assignment.objects.open_on(today).filter(
+        Q(unit=OuterRef("pk")) | Q(unit__parent=OuterRef("pk"))
+    )
+    without_overseer = [
+        UnitRef(code, name)
+        for code, name in units.filter(level=Level.COMMUNE)
+        .exclude(Exists(overseen))
+        .order_by("path")
+        .values_list("code", "name")
+    ]
     groups = _groups(user, root)
     return CoverageReport(
         root=root,
@@ -411,6 +465,7 @@ def coverage(
         cells_total=sum(cells_per_group.values()),
         member_left=member_left,
         without_successor=without_successor,
+        without_overseer=without_overseer,
         by_group=[
             (unit, unvisited_per_group[code], cells_per_group[code])
             for code, unit in groups.items()
@@ -435,17 +490,22 @@ THEMATIC_LIST_LIMIT = 50
 
 
 def quality(
-    user: User, root: Unit | None, first: datetime.date, last: datetime.date
+    user: User,
+    root: Unit | None,
+    first: datetime.date,
+    last: datetime.date,
+    structure: datetime.date | None = None,
 ) -> QualityReport:
     """How good the cell meetings were: the visiting members' ratings by unit and month, cells
     rated Kém twice in a row (by a visiting member or by themselves), meetings whose own and
     visiting ratings differ, thematic meetings missing by quarter. The database counts; the
     number of queries grows with the quarters asked for, never with the data."""
+    structure = structure_day(root, structure)
     months = months_between(first, last)
     range_end = add_months(months[-1], 1) - datetime.timedelta(days=1)
-    groups = _groups(user, root)
+    groups = _groups(user, root, structure)
     meetings = (
-        _under(Meeting.objects, user, root)
+        under(Meeting.objects, user, root, structure)
         .between(months[0], range_end)
         .filter(kind=MeetingKind.REGULAR)
     )
@@ -455,7 +515,7 @@ def quality(
     totals: dict[str, int] = defaultdict(int)
     # Visits to the range's regular meetings, found from the visits' own unit and date (the
     # meeting's), so that a province reads its own rows through the path index.
-    meeting_visits = _under(Visit.objects, user, root).filter(
+    meeting_visits = under(Visit.objects, user, root, structure).filter(
         kind=VisitKind.MEETING,
         meeting__kind=MeetingKind.REGULAR,
         date__gte=months[0],
@@ -463,7 +523,11 @@ def quality(
     )
     rated = (
         meeting_visits.filter(rating__gt="")
-        .annotate(group=PathSegment("unit__path", _depth(root) + 1))
+        .annotate(
+            group=PathSegment(
+                "unit__path" if structure is None else "structure_path", _depth(root) + 1
+            )
+        )
         .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
         .values_list("group", "year", "month", "rating")
         .annotate(total=Count("pk"))
@@ -505,7 +569,9 @@ def quality(
     )
     thematic_missing = []
     for quarter in sorted({Period.QUARTER.bounds(m)[0] for m in months}):
-        missing = Meeting.objects.cells_missing_thematic(_under(Unit.objects, user, root), quarter)
+        missing = Meeting.objects.cells_missing_thematic(
+            under(Unit.objects, user, root, structure), quarter
+        )
         listed = list(missing.order_by("path")[:THEMATIC_LIST_LIMIT])
         thematic_missing.append((quarter, missing.count(), listed))
     return QualityReport(

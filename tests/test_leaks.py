@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from accounts.models import Position, User
 from accounts.roles import Role
 from assignments.models import Assignment, BreakthroughTask, TaskKind, TaskProgress, TaskStatus
-from oversight.models import Level
+from oversight.models import Level, ReorganisationPlan
 from tests.clock import TODAY
 from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory
 from visits.models import Meeting, MeetingSchedule, Visit, VisitKind, VisitStatus
@@ -38,6 +38,7 @@ ROLES = ["tinh.vp", "tinh.uv", "d01.bithu", "d01.uv", "c01.vp", "c01-01.bithu", 
          "hai.cap", "hai.huyen", "khong.chuc.vu", "admin-of-nothing", None]  # fmt: skip
 SECRET_FINDINGS = "Ghi chép nội bộ của tỉnh khác"
 SECRET_TASK = "Nhiệm vụ riêng của tỉnh khác"
+SECRET_PLAN = "Nghị quyết sắp xếp riêng của tỉnh khác"
 
 
 def walk(patterns: list, prefix: str = "") -> Iterator[str]:
@@ -135,7 +136,13 @@ def other_province(people, oversight, tree):
         task=task, date=TODAY, percent=30, narrative="Tiến độ", reported_by=member
     )
     UserFactory(username="admin-of-nothing", is_staff=True)  # staff, but no position
+    plan = ReorganisationPlan.objects.create(
+        province=province, effective_date=TODAY, basis_number=SECRET_PLAN, basis_date=TODAY,
+        tree_name="cay.csv", tree_text="code,name,level,division_type,parent_code\n",
+        crosswalk_name="bang.csv", crosswalk_text="old_code\n", created_by=office.user,
+    )  # fmt: skip
     return {
+        "reorganisations": plan.pk,
         "code": cell.code,
         "visits": visit.pk,
         "meetings": meeting.pk,
@@ -155,6 +162,7 @@ def other_province(people, oversight, tree):
             "Hà Thị Giấu",
             SECRET_FINDINGS,
             SECRET_TASK,
+            SECRET_PLAN,
         ],
     }
 

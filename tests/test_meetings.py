@@ -85,6 +85,7 @@ def test_cancel_needs_a_reason_and_no_visits(people, oversight):
     assert oversight.meeting_a2.status == MeetingStatus.CANCELLED
 
 
+# Full marks on the sheet of Hướng dẫn 12-HD/BTCTW (in force until 27/10/2025)…
 FULL = {
     "attendance": 15,
     "preparation": 15,
@@ -95,6 +96,9 @@ FULL = {
     "follow_through": 10,
     "minutes": 10,
 }
+UNDER_12_HD = datetime.date(2025, 6, 10)
+# … and on the sheet of 42-HD/BTCTW (from 28/10/2025): the cell tells the overseer beforehand.
+FULL_42 = {**FULL, "preparation": 10, "notice": 5}
 
 
 @pytest.mark.parametrize(
@@ -114,12 +118,28 @@ FULL = {
     ],
 )
 def test_default_sheet_rates_as_the_guidance_does(tree, changes, total, rating):
-    sheet = ScoreSheet.for_unit(tree.cell_a)
+    sheet = ScoreSheet.for_unit(tree.cell_a, on=UNDER_12_HD)
     assert sheet.evaluate({**FULL, **changes}) == (total, rating)
 
 
+@pytest.mark.parametrize(
+    ("changes", "total", "rating"),
+    [
+        ({}, 100, Rating.GOOD),
+        ({"preparation": 0}, 90, Rating.GOOD),
+        ({"notice": 4}, 99, Rating.FAIR),  # the overseer was not told beforehand
+        ({"duration": 9}, 99, Rating.FAIR),  # under 90 minutes
+    ],
+)
+def test_since_guidance_42_the_sheet_asks_notice_and_duration(tree, changes, total, rating):
+    sheet = ScoreSheet.for_unit(tree.cell_a, on=datetime.date(2025, 10, 28))
+    assert "42-HD/BTCTW" in sheet.basis
+    assert ScoreSheet.for_unit(tree.cell_a, on=datetime.date(2025, 10, 27)) != sheet
+    assert sheet.evaluate({**FULL_42, **changes}) == (total, rating)
+
+
 def test_sheet_refuses_points_outside_a_criterion(tree):
-    sheet = ScoreSheet.for_unit(tree.cell_a)
+    sheet = ScoreSheet.for_unit(tree.cell_a, on=UNDER_12_HD)
     with pytest.raises(ValidationError) as caught:
         sheet.evaluate({**FULL, "duration": 11})
     assert "score_duration" in caught.value.message_dict
@@ -143,7 +163,7 @@ def test_cell_scores_its_own_meeting_and_divergence_is_flagged(people, oversight
     from visits.models import Visit, VisitKind
 
     staff = fresh(people.commune_a_staff)
-    do_score_meeting(staff, oversight.meeting_a, FULL)
+    do_score_meeting(staff, oversight.meeting_a, FULL_42)
     oversight.meeting_a.refresh_from_db()
     assert oversight.meeting_a.self_rating == Rating.GOOD
     Visit.objects.create(
@@ -204,3 +224,79 @@ def test_the_office_schedules_a_thematic_meeting(client, people, oversight, tree
     # It counts for the quarter: the cell no longer lacks a thematic meeting then.
     missing = Meeting.objects.cells_missing_thematic(Unit.objects.filter(pk=tree.cell_a.pk), day)
     assert not missing.exists()
+
+
+# -- rules by date: changing a rule never changes the past ------------------------------------
+
+
+def test_a_meeting_is_scored_with_the_sheet_of_its_day_and_a_used_sheet_is_not_changed(
+    people, oversight, tree
+):
+    staff = fresh(people.commune_a_staff)
+    old_meeting = Meeting.objects.create(cell=tree.cell_a, date=UNDER_12_HD)
+    do_score_meeting(staff, old_meeting, FULL)  # 12-HD's criteria, no "notice"
+    do_score_meeting(staff, oversight.meeting_a, FULL_42)
+    old_meeting.refresh_from_db()
+    oversight.meeting_a.refresh_from_db()
+    old_sheet, new_sheet = old_meeting.self_sheet, oversight.meeting_a.self_sheet
+    assert "12-HD" in old_sheet.basis and "42-HD" in new_sheet.basis
+    with pytest.raises(ValidationError):
+        do_score_meeting(staff, old_meeting, FULL_42)  # 42-HD's criteria do not apply in 2025
+    # The used sheet refuses edits that would change what its scores meant.
+    with pytest.raises(ValidationError, match="đã dùng để chấm điểm"):
+        old_sheet.criteria.create(code="extra", name="Thêm", max_points=5)
+    old_sheet.good_min = 80
+    with pytest.raises(ValidationError, match="đã dùng để chấm điểm"):
+        old_sheet.save()
+    with pytest.raises(ValidationError):
+        old_sheet.criteria.first().delete()
+    # A province's own sheet from a day on changes nothing before that day.
+    own = ScoreSheet.objects.create(
+        name="Riêng từ 2027", province=tree.province, valid_from=datetime.date(2027, 1, 1),
+        good_min=80, fair_min=60, average_min=40,
+    )  # fmt: skip
+    own.criteria.create(code="all", name="Tổng thể", max_points=100)
+    assert ScoreSheet.for_unit(tree.cell_a) == new_sheet
+    assert ScoreSheet.for_unit(tree.cell_a, on=datetime.date(2027, 1, 1)) == own
+    old_meeting.refresh_from_db()
+    assert (old_meeting.self_total, old_meeting.self_rating) == (100, Rating.GOOD)
+
+
+def test_a_policy_changed_from_a_day_on_leaves_past_compliance_as_it_was(people, oversight):
+    from oversight.reports import compliance
+
+    office = people.province_office
+    first, last = datetime.date(2026, 1, 1), datetime.date(2026, 12, 1)
+
+    def figures():
+        report = compliance(fresh(office), None, first, last)
+        return [
+            (row.name, column, cell.tally.required)
+            for row in report.rows
+            for column, cell in sorted(row.by_month.items())
+        ]
+
+    before = figures()
+    assert before  # the district member owes one meeting a month
+    district_policy = AttendancePolicy.objects.get(level="district", role="", province=None)
+    district_policy.valid_to = datetime.date(2026, 10, 31)
+    district_policy.save()
+    AttendancePolicy.objects.create(
+        level="district", period="month", required_meetings=3,
+        valid_from=datetime.date(2026, 11, 1),
+    )  # fmt: skip
+    after = figures()
+    november = datetime.date(2026, 11, 1)
+    assert [f for f in after if f[1] < november] == [f for f in before if f[1] < november]
+    assert {required for name, column, required in after if column >= november} >= {3}
+
+
+def test_a_provinces_own_policy_comes_before_the_default(people, oversight, tree):
+    own = AttendancePolicy.objects.create(
+        province=tree.province, level="district", period="month", required_meetings=2
+    )
+    member = fresh(oversight.district_member)
+    assert AttendancePolicy.for_positions(member.current_positions()) == own
+    other = UnitFactory(code="P77", name="Tỉnh Khác", level="province")
+    AttendancePolicy.objects.filter(pk=own.pk).update(province=other)
+    assert AttendancePolicy.for_positions(member.current_positions()).province is None

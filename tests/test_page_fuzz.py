@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Position
 from assignments.models import BreakthroughTask, TaskKind, TaskProgress, TaskStatus
+from oversight.models import ReorganisationPlan
 from tests.clock import TODAY
 from tests.test_leaks import ALL_PATTERNS, concrete
 from visits.models import FieldVisitType, Visit, VisitKind, VisitStatus
@@ -85,7 +86,13 @@ def world(people, oversight, tree):
         narrative="Tiến độ",
         reported_by=people.district_a_secretary,
     )
+    plan = ReorganisationPlan.objects.create(
+        province=tree.province, effective_date=TODAY, basis_number="1/NQ", basis_date=TODAY,
+        tree_name="cay.csv", tree_text="code,name,level,division_type,parent_code\n",
+        crosswalk_name="bang.csv", crosswalk_text="old_code\n", created_by=people.province_office,
+    )  # fmt: skip
     return {
+        "reorganisations": plan.pk,
         "code": tree.cell_a.code,
         "units": tree.cell_a.code,
         "visits": visit.pk,

@@ -201,7 +201,17 @@ def _status_after(age: datetime.timedelta, roll: float) -> str:
 
 
 def _visits(province: Unit, today: datetime.date) -> int:
-    sheet = ScoreSheet.for_unit(province)
+    # A meeting is scored with the sheet in force on its day (12-HD before 28/10/2025, 42-HD
+    # since); one lookup per sheet.
+    sheets: list[ScoreSheet] = []
+
+    def sheet_on(day: datetime.date) -> ScoreSheet:
+        known = next((sheet for sheet in sheets if sheet.is_in_force(day)), None)
+        if known is None:
+            known = ScoreSheet.for_unit(province, on=day)
+            sheets.append(known)
+        return known
+
     this_month = today.replace(day=1)
     first = add_months(this_month, -(MONTHS_OF_HISTORY - 1))
     meetings = list(
@@ -274,7 +284,7 @@ def _visits(province: Unit, today: datetime.date) -> int:
                 else "",
             )
             if rng.random() < 0.7:
-                visit.apply_score(_score(rng, sheet))
+                visit.apply_score(_score(rng, sheet_on(meeting.date)))
             if status == VisitStatus.ACCEPTED and visit.reviewed_at:
                 visit.accepted_late = visit.reviewed_at > visit.closes_at()
             new.append(visit)

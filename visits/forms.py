@@ -1,3 +1,4 @@
+import datetime
 from typing import Any
 
 from django import forms
@@ -14,8 +15,12 @@ class ScoreFieldsMixin(forms.Form):
 
     criteria: list[Criterion]
 
-    def add_score_fields(self, unit: Unit, initial: dict[str, int] | None) -> None:
-        self.criteria = list(ScoreSheet.for_unit(unit).criteria.all())
+    def add_score_fields(
+        self, unit: Unit, initial: dict[str, int] | None, on: datetime.date | None
+    ) -> None:
+        """The criteria of the sheet in force on the meeting's day (today for a visit whose
+        meeting is not chosen yet)."""
+        self.criteria = list(ScoreSheet.for_unit(unit, on=on).criteria.all())
         for criterion in self.criteria:
             self.fields[f"score_{criterion.code}"] = forms.IntegerField(
                 label=criterion.name,
@@ -79,7 +84,9 @@ class VisitForm(ModelErrorsAboveMixin, ScoreFieldsMixin, forms.ModelForm):
             for name in ("unit", "date", "field_type"):
                 del self.fields[name]
             assert instance.meeting is not None
-            self.add_score_fields(instance.meeting.cell, instance.score_points)
+            self.add_score_fields(
+                instance.meeting.cell, instance.score_points, instance.meeting.date
+            )
         else:
             self.criteria = []
             for name in ("members_present", "members_total"):
@@ -121,7 +128,7 @@ class MeetingChangeForm(forms.Form):
 class MeetingScoreForm(ScoreFieldsMixin, forms.Form):
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.add_score_fields(meeting.cell, meeting.self_points)
+        self.add_score_fields(meeting.cell, meeting.self_points, meeting.date)
         for name in self.score_field_names():
             self.fields[name].required = True
 

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -21,7 +22,7 @@ from accounts.rights import units_where
 from accounts.roles import Role
 from assignments.models import Assignment
 from oversight.clock import local_today
-from oversight.models import Level, ScopedQuerySet, Unit, UnitQuerySet, scoped_history
+from oversight.models import InForce, Level, ScopedQuerySet, Unit, UnitQuerySet, scoped_history
 from oversight.uploads import AttachmentField
 
 if TYPE_CHECKING:
@@ -73,13 +74,25 @@ class Period(models.TextChoices):
         return start, add_months(start, length) - datetime.timedelta(days=1)
 
 
-class AttendancePolicy(models.Model):
+class AttendancePolicy(InForce):
     """How many cell meetings a member must attend, per period, in each unit assigned to them.
 
-    Chosen by the level of the member's highest current position and their role there; a row
-    with no role applies to every role at that level. Edited by the administrator.
+    Chosen by the level of the member's highest position and their role there; a row with no
+    role applies to every role at that level; a province's own row comes before the default.
+    A period is judged by the row in force on its first day (``valid_from``/``valid_to``), so
+    changing the policy from a day on never changes a past period's compliance.
     """
 
+    province = models.ForeignKey(
+        Unit,
+        verbose_name=_("tỉnh áp dụng"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        limit_choices_to={"level": Level.PROVINCE},
+        related_name="attendance_policies",
+        help_text=_("Để trống: định mức mặc định cho mọi tỉnh chưa có định mức riêng."),
+    )
     level = models.CharField(_("cấp của cấp ủy viên"), max_length=16, choices=Level.choices)
     role = models.CharField(
         _("vai trò"),
@@ -97,9 +110,17 @@ class AttendancePolicy(models.Model):
     class Meta:
         verbose_name = _("định mức dự sinh hoạt")
         verbose_name_plural = _("định mức dự sinh hoạt")
-        ordering = ["level", "role"]
+        ordering = ["province__code", "level", "role", "valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["level", "role"], name="policy_unique_level_role")
+            # One row per province (or default), level, role and first day; the empty province
+            # and the empty first day count as values (SQLite and PostgreSQL alike).
+            models.UniqueConstraint(
+                Coalesce("province", Value(0)),
+                F("level"),
+                F("role"),
+                Coalesce("valid_from", Value(datetime.date.min)),
+                name="policy_unique_from",
+            )
         ]
 
     def __str__(self) -> str:
@@ -109,23 +130,38 @@ class AttendancePolicy(models.Model):
 
     @classmethod
     def for_positions(
-        cls, positions: Iterable[Position], table: Iterable[AttendancePolicy] | None = None
+        cls,
+        positions: Iterable[Position],
+        table: Iterable[AttendancePolicy] | None = None,
+        on: datetime.date | None = None,
     ) -> AttendancePolicy | None:
-        """The policy of the highest of ``positions`` (a member answers at their top level)."""
+        """The policy of the highest of ``positions`` (a member answers at their top level), in
+        force on ``on`` (today by default)."""
         held = [(p.unit.path, p.unit.level, p.role) for p in positions]
-        return cls.for_held(held, table if table is not None else cls.objects.all())
+        rows = table if table is not None else cls.objects.select_related("province")
+        return cls.for_held(held, rows, on or local_today())
 
     @staticmethod
     def for_held(
-        held: Iterable[tuple[str, str, str]], table: Iterable[AttendancePolicy]
+        held: Iterable[tuple[str, str, str]],
+        table: Iterable[AttendancePolicy],
+        on: datetime.date,
     ) -> AttendancePolicy | None:
         """The same choice from (unit path, unit level, role) triples, for reports over
         thousands of members that read positions as plain rows."""
-        policies = {(p.level, p.role): p for p in table}
-        for _path, level, role in sorted(held, key=lambda h: h[0].count("/")):
-            found = policies.get((level, role)) or policies.get((level, ""))
-            if found:
-                return found
+        in_force = [p for p in table if p.is_in_force(on)]
+        for path, level, role in sorted(held, key=lambda h: h[0].count("/")):
+            province = path.split("/", 1)[0]
+            for wanted_province, wanted_role in (
+                (province, role),
+                (province, ""),
+                (None, role),
+                (None, ""),
+            ):
+                for policy in in_force:
+                    code = policy.province.code if policy.province is not None else None
+                    if (code, policy.level, policy.role) == (wanted_province, level, wanted_role):
+                        return policy
         return None
 
 
@@ -280,6 +316,14 @@ class Meeting(models.Model):
     self_rating = models.CharField(
         _("chi bộ tự xếp loại"), max_length=16, choices=Rating.choices, blank=True
     )
+    self_sheet = models.ForeignKey(
+        "ScoreSheet",
+        verbose_name=_("bảng chấm đã dùng"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="scored_meetings",
+    )
 
     objects = MeetingManager()
     history = HistoricalRecords(
@@ -329,21 +373,27 @@ class Meeting(models.Model):
             )
 
 
-class ScoreSheet(models.Model):
+class ScoreSheet(InForce):
     """The scoring sheet of a cell meeting: criteria with points, and the rating thresholds.
 
-    A province may keep its own sheet; the one without a province is the default.
+    A province may keep its own sheets; those without a province are the default. A meeting is
+    scored with the sheet in force on its date, and a sheet that has scored a meeting is not
+    changed any more (``is_used``): a new rule is a new sheet from a day on.
     """
 
     name = models.CharField(_("tên"), max_length=200)
-    province = models.OneToOneField(
+    province = models.ForeignKey(
         Unit,
         verbose_name=_("tỉnh áp dụng"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         limit_choices_to={"level": Level.PROVINCE},
+        related_name="score_sheets",
         help_text=_("Để trống: bảng mặc định cho mọi tỉnh chưa có bảng riêng."),
+    )
+    basis = models.CharField(
+        _("căn cứ"), max_length=200, blank=True, help_text=_("Ví dụ: Hướng dẫn 42-HD/BTCTW")
     )
     good_min = models.PositiveSmallIntegerField(_("điểm tối thiểu loại Tốt"), default=90)
     fair_min = models.PositiveSmallIntegerField(_("điểm tối thiểu loại Khá"), default=70)
@@ -354,7 +404,9 @@ class ScoreSheet(models.Model):
         verbose_name_plural = _("bảng chấm điểm sinh hoạt chi bộ")
         constraints = [
             models.UniqueConstraint(
-                fields=["province"], condition=Q(province__isnull=True), name="one_default_sheet"
+                Coalesce("province", Value(0)),
+                Coalesce("valid_from", Value(datetime.date.min)),
+                name="sheet_unique_from",
             ),
             models.CheckConstraint(
                 condition=Q(good_min__gt=F("fair_min")) & Q(fair_min__gt=F("average_min")),
@@ -366,12 +418,32 @@ class ScoreSheet(models.Model):
         return self.name
 
     @classmethod
-    def for_unit(cls, unit: Unit) -> ScoreSheet:
-        """The sheet of the province ``unit`` lies in, else the default sheet."""
-        sheets = cls.objects.filter(
-            Q(province__isnull=True) | Q(province__path__in=unit.ancestor_paths())
-        ).prefetch_related("criteria")
-        return sorted(sheets, key=lambda sheet: sheet.province_id is None)[0]
+    def for_unit(cls, unit: Unit, on: datetime.date | None = None) -> ScoreSheet:
+        """The sheet in force on ``on`` (today by default) of the province ``unit`` lies in,
+        else the default sheet in force that day."""
+        sheets = (
+            cls.objects.in_force(on or local_today())
+            .filter(Q(province__isnull=True) | Q(province__path__in=unit.ancestor_paths()))
+            .prefetch_related("criteria")
+        )
+        return sorted(
+            sheets,
+            key=lambda sheet: (sheet.province_id is None, sheet.valid_from or datetime.date.min),
+        )[0]
+
+    def is_used(self) -> bool:
+        """Whether a meeting has been scored with this sheet (by a visiting member or by the
+        cell itself): its criteria and thresholds then stay as they were."""
+        return self.scored_visits.exists() or self.scored_meetings.exists()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk and self._rules_changed() and self.is_used():
+            raise ValidationError(USED_SHEET_MESSAGE)
+        super().save(*args, **kwargs)
+
+    def _rules_changed(self) -> bool:
+        stored = ScoreSheet.objects.filter(pk=self.pk).values(*RULE_FIELDS).first()
+        return stored is not None and any(stored[f] != getattr(self, f) for f in RULE_FIELDS)
 
     def evaluate(self, points: Mapping[str, int]) -> tuple[int, Rating]:
         """Total and rating of a filled sheet; refuses points outside a criterion's range."""
@@ -402,6 +474,13 @@ class ScoreSheet(models.Model):
         return total, Rating.POOR
 
 
+RULE_FIELDS = ("good_min", "fair_min", "average_min", "valid_from")
+USED_SHEET_MESSAGE = _(
+    "Bảng đã dùng để chấm điểm, không sửa được: hãy cho bảng này hết hiệu lực và tạo bảng mới "
+    "có hiệu lực từ ngày áp dụng."
+)
+
+
 class Criterion(models.Model):
     sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="criteria")
     code = models.SlugField(_("mã"), max_length=32)
@@ -420,6 +499,16 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.max_points})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.sheet.is_used():
+            raise ValidationError(USED_SHEET_MESSAGE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.sheet.is_used():
+            raise ValidationError(USED_SHEET_MESSAGE)
+        return super().delete(*args, **kwargs)
 
 
 class VisitKind(models.TextChoices):
@@ -516,6 +605,14 @@ class Visit(models.Model):
     )
     score_points = models.JSONField(_("điểm chấm"), null=True, blank=True)
     score_total = models.PositiveSmallIntegerField(_("tổng điểm"), null=True, blank=True)
+    score_sheet = models.ForeignKey(
+        "ScoreSheet",
+        verbose_name=_("bảng chấm đã dùng"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="scored_visits",
+    )
     rating = models.CharField(_("xếp loại"), max_length=16, choices=Rating.choices, blank=True)
     status = models.CharField(
         _("trạng thái"), max_length=16, choices=VisitStatus.choices, default=VisitStatus.DRAFT
@@ -644,10 +741,12 @@ class Visit(models.Model):
         self.follow_meeting()
         if not points:
             self.score_points, self.score_total, self.rating = None, None, ""
+            self.score_sheet = None
             return
-        sheet = ScoreSheet.for_unit(self.unit)
+        sheet = ScoreSheet.for_unit(self.unit, on=self.date)
         total, rating = sheet.evaluate(points)
         self.score_points, self.score_total, self.rating = dict(points), total, rating
+        self.score_sheet = sheet
 
 
 class ReminderKind(models.TextChoices):

@@ -43,7 +43,7 @@ def member_progress(
     of assignments: the policy table and the member's visits in the longest period.
     """
     on = on or local_today()
-    policy = AttendancePolicy.for_positions(member.current_positions())
+    policy = AttendancePolicy.for_positions(member.current_positions(), on=on)
     if policy is None or not assignments:
         return []
     start, end = Period(policy.period).bounds(on)

@@ -225,9 +225,11 @@ def do_add_thematic_meeting(
 def do_score_meeting(actor: User, meeting: Meeting, points: dict[str, int]) -> Meeting:
     """Record the cell's own score of its meeting (by its secretary or the office)."""
     _check_meeting_editor(actor, meeting)
-    total, rating = ScoreSheet.for_unit(meeting.cell).evaluate(points)
+    sheet = ScoreSheet.for_unit(meeting.cell, on=meeting.date)
+    total, rating = sheet.evaluate(points)
     meeting.self_points, meeting.self_total, meeting.self_rating = points, total, rating
-    meeting.save(update_fields=["self_points", "self_total", "self_rating"])
+    meeting.self_sheet = sheet
+    meeting.save(update_fields=["self_points", "self_total", "self_rating", "self_sheet"])
     return meeting
 
 

@@ -208,7 +208,8 @@ def visit_detail(request: PortalRequest, pk: int) -> HttpResponse:
 def _criteria_rows(visit: Visit) -> list[tuple[str, int, int]]:
     if not visit.score_points:
         return []
-    sheet = ScoreSheet.for_unit(visit.unit)
+    # The sheet it was scored with, whatever sheet is in force today.
+    sheet = visit.score_sheet or ScoreSheet.for_unit(visit.unit, on=visit.date)
     return [(c.name, visit.score_points.get(c.code, 0), c.max_points) for c in sheet.criteria.all()]
 
 

@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='unit',
-            constraint=models.UniqueConstraint(deferrable=django.db.models.constraints.Deferrable['DEFERRED'], fields=('path',), name='unit_unique_path'),
+            constraint=models.UniqueConstraint(fields=('path',), name='unit_unique_path'),
         ),
         migrations.AddField(
             model_name='reorganisationplan',

@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from oversight.forms import style_for_bootstrap
-from oversight.importing import UnitImportError, read_table
+from oversight.importing import UnitImportError, read_table, records
+from oversight.reform.plan import CROSSWALK_COLUMNS, TREE_COLUMNS
 from oversight.reform.services import PlanFiles
 
 
@@ -36,10 +37,10 @@ class PlanUploadForm(forms.Form):
         style_for_bootstrap(self)
 
     def clean_tree(self) -> tuple[str, str]:
-        return _as_text(self.cleaned_data["tree"])
+        return _as_text(self.cleaned_data["tree"], TREE_COLUMNS)
 
     def clean_crosswalk(self) -> tuple[str, str]:
-        return _as_text(self.cleaned_data["crosswalk"])
+        return _as_text(self.cleaned_data["crosswalk"], CROSSWALK_COLUMNS)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -56,13 +57,14 @@ class PlanUploadForm(forms.Form):
         return PlanFiles(tree_name, tree_text, crosswalk_name, crosswalk_text)
 
 
-def _as_text(upload: UploadedFile) -> tuple[str, str]:
+def _as_text(upload: UploadedFile, columns: tuple[str, ...]) -> tuple[str, str]:
     """The file's name and its table as CSV text (an XLSX is read and written back as CSV), or
-    the reason it cannot be read."""
+    the reason it cannot be read or lacks a column."""
     if upload.size and upload.size > settings.UNIT_IMPORT_MAX_BYTES:
         raise forms.ValidationError(_("Tệp quá lớn."))
     try:
         table = read_table(upload, upload.name or "")
+        records(table, columns)
     except UnitImportError as error:
         raise forms.ValidationError([str(problem) for problem in error.problems]) from None
     out = io.StringIO()

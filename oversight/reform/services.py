@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -22,6 +22,7 @@ from oversight.models import (
     ReorganisationPlan,
     Unit,
     UnitLineage,
+    UnitPlacement,
     path_for,
     scope_for,
 )
@@ -208,6 +209,11 @@ def _write(actor: User, plan: ReorganisationPlan, result: Impact) -> None:
     ]
     UnitLineage.objects.bulk_create(links, batch_size=WRITE_BATCH, ignore_conflicts=True)
     cells = []
+    UnitPlacement.objects.bulk_create(
+        [UnitPlacement(unit=move.cell, path=move.cell.path, until=eve) for move in result.cells],
+        batch_size=WRITE_BATCH,
+        ignore_conflicts=True,
+    )
     for move in result.cells:
         target = units[move.target]
         move.cell.parent = target
@@ -222,10 +228,6 @@ def _write(actor: User, plan: ReorganisationPlan, result: Impact) -> None:
         default_change_reason=reason,
     )
     _end_rows(actor, result, reason)
-    with connection.cursor() as cursor:
-        # The tree's one-unit-per-path check is deferred for the moves above; it is made here,
-        # inside the transaction, so a clash fails the plan before anything is kept.
-        cursor.execute("SET CONSTRAINTS unit_unique_path IMMEDIATE")
     Reminder.objects.filter(pk__in=[r.pk for r in result.reminders_stopping]).update(
         status=ReminderStatus.CANCELLED,
         last_error=_("Dừng do sắp xếp đơn vị (%(basis)s).") % {"basis": reason},

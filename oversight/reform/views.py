@@ -16,6 +16,7 @@ from oversight.http import PortalRequest
 from oversight.importing import UnitImportError
 from oversight.models import ReorganisationPlan
 from oversight.reform import services
+from oversight.reform.carry_over import do_carry_over, proposals
 from oversight.reform.forms import PlanUploadForm
 from oversight.reform.plan import impact
 
@@ -106,6 +107,28 @@ def _post(request: PortalRequest, plan: ReorganisationPlan) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("reform-plan", plan.pk)
+
+
+@login_required
+def carry_over(request: PortalRequest, pk: int) -> HttpResponse:
+    """After a plan: the overseers of the old communes proposed for the new ones, edited and
+    confirmed in one go."""
+    plan = get_object_or_404(ReorganisationPlan.objects.visible_to(request.user), pk=pk)
+    offered = proposals(plan)
+    if request.method == "POST":
+        chosen = {
+            proposal.assignment.pk: request.POST.get(f"to-{proposal.assignment.pk}", "")
+            for proposal in offered
+            if request.POST.get(f"take-{proposal.assignment.pk}")
+        }
+        try:
+            made = do_carry_over(request.user, plan, chosen)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("Đã phân công %(count)s cấp ủy viên.") % {"count": made})
+            return redirect("reform-carry-over", plan.pk)
+    return render(request, "reform/carry_over.html", {"plan": plan, "proposals": offered})
 
 
 def _prefixed(request: PortalRequest, prefix: str) -> dict[str, str]:
