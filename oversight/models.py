@@ -228,6 +228,25 @@ def scoped_history(unit_path_lookup: str) -> type[ScopedQuerySet]:
     )
 
 
+# One recursive query walks every generation of lineage (UNION stops at cycles).
+LINEAGE_SQL = {
+    "past": (
+        "WITH RECURSIVE chain(id) AS ("
+        " SELECT predecessor_id FROM oversight_unitlineage WHERE successor_id = %s"
+        " UNION SELECT link.predecessor_id FROM oversight_unitlineage link"
+        " JOIN chain ON link.successor_id = chain.id"
+        ") SELECT id FROM chain"
+    ),
+    "future": (
+        "WITH RECURSIVE chain(id) AS ("
+        " SELECT successor_id FROM oversight_unitlineage WHERE predecessor_id = %s"
+        " UNION SELECT link.successor_id FROM oversight_unitlineage link"
+        " JOIN chain ON link.predecessor_id = chain.id"
+        ") SELECT id FROM chain"
+    ),
+}
+
+
 class UnitQuerySet(ScopedQuerySet):
     unit_path_lookup = "path"
 
@@ -261,17 +280,9 @@ class UnitQuerySet(ScopedQuerySet):
             units.order_by("-is_active", F("valid_to").desc(nulls_first=True)).first(),
         )
 
-    def _lineage(self, unit: Unit, towards: str) -> Self:
-        start, step = ("successor_id", "predecessor_id")[:: 1 if towards == "past" else -1]
-        table = UnitLineage._meta.db_table
-        # One recursive query whatever the number of generations (UNION stops at cycles).
-        sql = (
-            f"WITH RECURSIVE chain(id) AS ("
-            f" SELECT {step} FROM {table} WHERE {start} = %s"
-            f" UNION SELECT link.{step} FROM {table} link JOIN chain ON link.{start} = chain.id"
-            f") SELECT id FROM chain"
-        )
-        return self.filter(pk__in=RawSQL(sql, [unit.pk])).exclude(pk=unit.pk)
+    def _lineage(self, unit: Unit, sql: str) -> Self:
+        # A constant query (``LINEAGE_SQL``) whose one value is a bound parameter.
+        return self.filter(pk__in=RawSQL(sql, [unit.pk])).exclude(pk=unit.pk)  # nosec B611
 
     def granted_to(self, user: User) -> Self:
         """Units granted one by one to ``user`` or to one of their groups (``view_unit``).
@@ -440,11 +451,11 @@ class Unit(models.Model):
 
     def predecessors(self) -> UnitQuerySet:
         """Every unit this one came from, through any number of reorganisations (one query)."""
-        return Unit.objects.all()._lineage(self, towards="past")
+        return Unit.objects.all()._lineage(self, LINEAGE_SQL["past"])
 
     def successors(self) -> UnitQuerySet:
         """Every unit this one went into, through any number of reorganisations (one query)."""
-        return Unit.objects.all()._lineage(self, towards="future")
+        return Unit.objects.all()._lineage(self, LINEAGE_SQL["future"])
 
     def is_visible_to(self, user: User | AnonymousUser) -> bool:
         """The gate's answer for this one unit (``Unit.objects.visible_to(user)`` holds it), read

@@ -529,3 +529,66 @@ def test_the_july_2025_reform_of_tuyen_quang_and_ha_giang_from_the_command_line(
     assert split.values("predecessor").distinct().count() == 5
     with pytest.raises(CommandError, match="no user"):
         call_command("apply_reorganisation", *arguments[:-1], "--as=nobody")
+
+
+def test_coverage_lists_the_new_communes_nobody_oversees(people, oversight, tree):
+    from oversight.reports import coverage
+
+    services.do_apply_plan(people.admin, make_plan(people.admin))
+    report = coverage(fresh(people.province_office), tree.province, 3)
+    # New C01 keeps the district member, assigned to its cell C01-01; the others have nobody.
+    assert [u.code for u in report.without_overseer] == ["C02", "C05"]
+    # The abolished communes ask for no successor of their own.
+    assert report.without_successor == []
+
+
+def test_the_old_overseers_are_carried_over_from_a_proposed_list(client, people, oversight, tree):
+    from oversight.reform.carry_over import proposals
+
+    plan = make_plan(people.admin)
+    assert proposals(plan) == []  # nothing before the plan is applied
+    services.do_apply_plan(people.admin, plan)
+    [proposal] = proposals(plan)
+    new_c01 = Unit.objects.holding("C01")
+    assert proposal.assignment.unit == tree.commune_a and proposal.proposed == new_c01
+    assert not proposal.already
+    client.force_login(people.province_office)
+    url = reverse("reform-carry-over", args=[plan.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "Xã Lâm Bình" in page.text
+    pk = proposal.assignment.pk
+    response = client.post(url, {f"take-{pk}": "1", f"to-{pk}": "C01"})
+    assert response.status_code == 302
+    carried = Assignment.objects.get(member=oversight.province_member, unit=new_c01)
+    assert carried.start_date == EFFECTIVE and carried.end_date is None
+    [again] = proposals(plan)
+    assert again.already
+    # A commune the old one did not go into is refused, and nothing is written.
+    response = client.post(url, {f"take-{pk}": "1", f"to-{pk}": "C05"})
+    assert Assignment.objects.filter(member=oversight.province_member).count() == 2
+    client.force_login(people.district_b_office)
+    assert client.get(url).status_code == 404
+
+
+def test_the_report_pages_read_a_past_tree_by_its_date(client, people, tree, spring_visit):
+    services.do_apply_plan(people.admin, make_plan(people.admin))
+    client.force_login(people.province_office)
+    past = client.get(
+        reverse("report-compliance"),
+        {"unit": "C01", "structure": "2026-06-30", "start": "2026-01", "end": "2026-06"},
+    )
+    assert past.status_code == 200
+    assert past.context["report"].root.name == "Xã Thượng Lâm"
+    assert past.context["report"].total.accepted == 1
+    now = client.get(reverse("report-compliance"), {"unit": "C01", "start": "2026-01"})
+    assert now.context["report"].root.name == "Xã Lâm Bình"
+    api = client.get(
+        "/api/v1/reports/compliance/", {"unit": "D01", "from": "2026-01", "to": "2026-06"}
+    )
+    assert api.status_code == 200 and api.json()["total"]["accepted"] == 1
+    quality = client.get(
+        reverse("report-quality"), {"unit": "D01", "start": "2026-05", "end": "2026-05"}
+    )
+    assert quality.status_code == 200
+    bad = client.get(reverse("report-compliance"), {"structure": "30/13/2026"})
+    assert bad.status_code == 400
