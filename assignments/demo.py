@@ -45,25 +45,26 @@ REGISTERED_2019 = [
 ]
 
 
+def _cadres(on: datetime.date) -> list[Position]:
+    """The committee members above the communes on ``on``, in the tree's order."""
+    leading = [Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.STANDING_MEMBER, Role.EXECUTIVE_MEMBER]
+    return list(
+        Position.objects.current(on)
+        .filter(role__in=leading)
+        .exclude(unit__level="commune")
+        .select_related("user", "unit")
+        .order_by("unit__path", "user__username")
+    )
+
+
 @transaction.atomic
 def load_demo_tasks() -> int:
     """Create the demo's tasks once; returns how many were created."""
     if BreakthroughTask.objects.filter(year=2019).exists():
         return 0
-    cadres = list(
-        Position.objects.current()
-        .filter(
-            role__in=[
-                Role.SECRETARY,
-                Role.DEPUTY_SECRETARY,
-                Role.STANDING_MEMBER,
-                Role.EXECUTIVE_MEMBER,
-            ]
-        )
-        .exclude(unit__level="commune")
-        .select_related("user", "unit")
-        .order_by("unit__path", "user__username")
-    )
+    # The article's cadres of 2019 are those of the old term (before the reorganisation),
+    # this year's those of today.
+    cadres = _cadres(datetime.date(2025, 4, 1))
     office = Position.objects.current().filter(role=Role.OFFICE_STAFF, unit__code="P08").first()
     province = Unit.objects.get(code="P08")
     titles = [(t, TaskKind.COMMISSIONED) for t in COMMISSIONED_2019] + [
@@ -102,8 +103,9 @@ def load_demo_tasks() -> int:
             reported_by=position.user,
         )
         created += 1
-    this_year = local_today().year
-    for position, title in zip(cadres[:3], REGISTERED_2019[:3], strict=False):
+    today = local_today()
+    this_year = today.year
+    for position, title in zip(_cadres(today)[:3], REGISTERED_2019[:3], strict=False):
         BreakthroughTask.objects.create(
             title=title,
             kind=TaskKind.REGISTERED,

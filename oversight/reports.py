@@ -247,7 +247,7 @@ def compliance(
     each assigned area counts at most its required number, so two visits to one commune do not
     make up for none in the other. A period that has not closed on ``today`` (see
     ``visits.models.in_progress``) is shown with what was logged so far but counts in no total.
-    Six queries, whatever the size of the tree; rows are read as plain tuples because a country
+    Seven queries, whatever the size of the tree; rows are read as plain tuples because a country
     has tens of thousands of assignments.
     """
     today = today or local_today()

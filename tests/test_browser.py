@@ -290,3 +290,50 @@ def test_the_admin_breaks_no_csp_either(live_server, people, oversight, browser_
         page.wait_for_load_state("networkidle")
         assert page.locator("#content").count() == 1, path
     assert violations == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_office_walks_a_reorganisation_from_dry_run_to_confirm(
+    live_server, oversight, browser_page, tmp_path
+):
+    """The province's office uploads the new tree and the crosswalk, reads the dry run, places
+    a cell of the split commune by hand, confirms, and finds the lineage on the unit page."""
+    from tests.test_reform import CROSSWALK, TREE
+
+    (tmp_path / "cay-moi.csv").write_text(TREE, encoding="utf-8")
+    (tmp_path / "chuyen-doi.csv").write_text(CROSSWALK, encoding="utf-8")
+    page = browser_page
+    page.goto(f"{live_server.url}/login/?next=/reorganisations/")
+    page.fill("#id_username", "tinh.vp")
+    page.fill("#id_password", "secret-pass-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/reorganisations/")
+    page.fill("#id_effective_date", "01/07/2026")
+    page.fill("#id_basis_number", "99/NQ-UBTVQH15")
+    page.fill("#id_basis_date", "17/06/2026")
+    page.set_input_files("#id_tree", str(tmp_path / "cay-moi.csv"))
+    page.set_input_files("#id_crosswalk", str(tmp_path / "chuyen-doi.csv"))
+    page.get_by_test_id("upload-plan").click()
+    page.wait_for_selector("[data-testid=plan-totals]")
+    totals = page.get_by_test_id("plan-totals")
+    assert totals.locator("[data-total=created]").inner_text() == "3"
+    assert totals.locator("[data-total=cells_moved]").inner_text() == "3"
+    assert totals.locator("[data-total=districts_dissolved]").inner_text() == "2"
+    assert page.get_by_test_id("plan-status").inner_text() == "Chưa áp dụng"
+    # The split commune's cell goes to its primary part unless placed elsewhere.
+    page.select_option("#place-C02-01", "C05")
+    page.get_by_test_id("save-choices").click()
+    page.wait_for_selector("text=Đã lưu lựa chọn")
+    assert page.locator("#place-C02-01").input_value() == "C05"
+    page.get_by_test_id("apply-plan").click()
+    page.wait_for_selector("text=Đã áp dụng phương án")
+    assert page.get_by_test_id("plan-status").inner_text() == "Đã áp dụng"
+    assert page.get_by_test_id("apply-plan").count() == 0  # nothing left to confirm
+
+    page.goto(f"{live_server.url}/units/C05/")
+    came_from = page.get_by_test_id("came-from").inner_text()
+    assert "Xã Sơn Phú" in came_from and "Chia tách" in came_from
+    assert page.locator(".unit-row", has_text="Chi bộ thôn Khuổi Lừa").is_visible()
+    page.goto(f"{live_server.url}/units/C01/?on=2026-06-30")
+    assert "Xã Thượng Lâm" in page.locator("h1").inner_text()
+    assert "Xã Lâm Bình" in page.get_by_test_id("went-to").inner_text()

@@ -592,3 +592,15 @@ def test_the_report_pages_read_a_past_tree_by_its_date(client, people, tree, spr
     assert quality.status_code == 200
     bad = client.get(reverse("report-compliance"), {"structure": "30/13/2026"})
     assert bad.status_code == 400
+
+
+def test_a_plan_is_applied_from_its_effective_date_on(people, tree, time_machine):
+    time_machine.move_to(local(2026, 6, 30, 23, 0))
+    plan = make_plan(people.admin)
+    assert [p.kind for p in impact(plan).problems] == ["not_yet"]
+    with pytest.raises(services.PlanRefused):
+        services.do_apply_plan(people.admin, plan)
+    assert tree.commune_a.is_active
+    time_machine.move_to(local(2026, 7, 1, 0, 5))
+    services.do_apply_plan(people.admin, plan)
+    assert Unit.objects.holding("C05").valid_from == EFFECTIVE

@@ -1,5 +1,7 @@
 """The demo province: complete, logins that work, each seeing its own subtree, and idempotent."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -9,7 +11,7 @@ from accounts.roles import Role
 from assignments.models import Assignment
 from oversight.clock import local_today
 from oversight.demo import DEMO_PASSWORD
-from oversight.models import Level, Unit
+from oversight.models import Level, PlanStatus, ReorganisationPlan, Unit
 from tests.clock import local
 from visits import reminders
 from visits.models import Meeting, MeetingKind, MeetingSchedule, MeetingStatus, Visit, VisitStatus
@@ -22,44 +24,59 @@ def snapshot() -> dict[str, object]:
         "positions": sorted(
             Position.objects.values_list("user__username", "unit__code", "role", "term__name")
         ),
-        "assignments": sorted(Assignment.objects.values_list("member_id", "unit_id", "end_date")),
+        "assignments": sorted(
+            map(str, Assignment.objects.values_list("member_id", "unit_id", "end_date"))
+        ),
         "meetings": sorted(Meeting.objects.values_list("cell_id", "kind", "date", "status")),
         "visits": sorted(Visit.objects.values_list("member_id", "meeting_id", "status", "rating")),
     }
 
 
-def test_seed_demo_loads_the_province_and_is_idempotent(db, capsys):
+def test_seed_demo_tells_the_provinces_story_and_is_idempotent(db, capsys):
+    """Old Tuyên Quang and old Hà Giang in 2020–2025, the reorganisation of 1 July 2025 through
+    the plan machinery, and the new province's 2025–2030 term."""
     call_command("seed_demo")
     out = capsys.readouterr().out
-    counts = Unit.objects.level_counts()
-    assert counts[Level.PROVINCE] == 1
-    assert counts[Level.DISTRICT] == 7
-    assert counts[Level.COMMUNE] == 137
-    cells_per_commune = [
-        commune.children.count() for commune in Unit.objects.filter(level=Level.COMMUNE)
-    ]
-    assert min(cells_per_commune) >= 4 and max(cells_per_commune) <= 12
+    # The old tree stays, inactive, with its dates; the new one lives.
+    old = Unit.objects.filter(is_active=False)
+    assert old.filter(level=Level.DISTRICT).count() == 18
+    assert old.filter(level=Level.COMMUNE, valid_to=datetime.date(2025, 6, 30)).count() == 330
+    assert not Unit.objects.get(code="P02").is_active
+    new = Unit.objects.active().filter(level=Level.COMMUNE)
+    assert new.count() == 124 and not new.exclude(path__startswith="P08/C").exists()
+    plan = ReorganisationPlan.objects.get(status=PlanStatus.APPLIED)
+    assert (
+        plan.basis_number == "1684/NQ-UBTVQH15" and plan.effective_date.isoformat() == "2025-07-01"
+    )
+    tan_thanh = Unit.objects.holding("C02578")
+    assert {u.code for u in tan_thanh.predecessors()} == {"C02575", "C02578", "C02590"}
+    # Every new commune has cells, carried from its predecessors; none was left behind.
+    assert not Unit.objects.filter(level=Level.CELL, parent__is_active=False).exists()
+    assert all(commune.children.exists() for commune in new)
     assert Unit.objects.filter(name__startswith="Chi bộ thôn").exists()
-    assert 55 <= User.objects.count() <= 65
-    roles = set(Position.objects.values_list("role", flat=True))
-    assert roles == set(Role.values)
-    assert Position.objects.filter(unit__code="P08", role=Role.STANDING_MEMBER).count() >= 9
-    districts_with_office = Position.objects.filter(
-        unit__level=Level.DISTRICT, role=Role.OFFICE_STAFF
-    ).values("unit")
-    assert districts_with_office.distinct().count() == 7
-    for role in ["tinh.bithu", "tinh.vanphong1", "tuyenquang.bithu", "admin"]:
-        assert role in out
+    # Both terms' people: the old district committees ended with the reorganisation.
+    assert 80 <= User.objects.count() <= 110
+    assert set(Position.objects.values_list("role", flat=True)) == set(Role.values)
+    current = Position.objects.current()
+    assert current.filter(unit__code="P08", role=Role.STANDING_MEMBER).count() >= 9
+    district_offices = Position.objects.filter(unit__level=Level.DISTRICT, role=Role.OFFICE_STAFF)
+    assert district_offices.count() == 7
+    assert set(district_offices.values_list("end_date", flat=True)) == {datetime.date(2025, 6, 30)}
+    assert not current.filter(unit__is_active=False).exists()
+    for login in ["tinh.bithu", "tinh.vanphong1", "tuyenquang.bithu", "minhxuan.vanphong", "admin"]:
+        assert login in out
     assert DEMO_PASSWORD in out
 
-    # A living province: every cell has a meeting day and twelve months of meetings; members
-    # are assigned and have logged most, not all, of what the policy asks, some returned.
+    # A living province: every cell has a meeting day; the quarter before the reorganisation
+    # and the last twelve months have their meetings and visits, most accepted, some returned.
     cells = Unit.objects.filter(level=Level.CELL).count()
     assert MeetingSchedule.objects.count() == cells
-    assert Meeting.objects.filter(kind=MeetingKind.REGULAR).count() == cells * 13
+    before_reform = Meeting.objects.filter(kind=MeetingKind.REGULAR, date__lt="2025-07-01")
+    assert before_reform.count() == cells * 3
+    assert Visit.objects.filter(date__lt="2025-07-01", status=VisitStatus.ACCEPTED).exists()
     assert Meeting.objects.filter(kind=MeetingKind.THEMATIC).exists()
-    assert Assignment.objects.filter(unit__level=Level.COMMUNE).count() >= 19
-    assert Assignment.objects.filter(unit__level=Level.CELL).exists()
+    assert Assignment.objects.open_on().filter(unit__level=Level.COMMUNE).count() >= 19
+    assert Assignment.objects.open_on().filter(unit__level=Level.CELL).exists()
     statuses = set(Visit.objects.values_list("status", flat=True))
     assert statuses == {s.value for s in VisitStatus}
     assert Visit.objects.filter(status=VisitStatus.ACCEPTED).count() > Visit.objects.count() / 2
@@ -71,18 +88,27 @@ def test_seed_demo_loads_the_province_and_is_idempotent(db, capsys):
     assert snapshot() == before
 
 
-def test_demo_logins_work_and_each_sees_its_subtree(client, db):
+def test_demo_logins_on_both_sides_of_the_reorganisation(client, db):
     call_command("seed_demo")
     assert User.objects.get(username="lambinh.bithu").check_password(DEMO_PASSWORD)
+    # The old district secretary of Lâm Bình leads the new commune of Lâm Bình: he sees it and
+    # its predecessors' history, not a neighbour.
     client.post(reverse("login"), {"username": "lambinh.bithu", "password": DEMO_PASSWORD})
-    other_commune = Unit.objects.filter(level=Level.COMMUNE).exclude(path__startswith="P08/D071/")[
-        0
-    ]
-    own_commune = Unit.objects.filter(level=Level.COMMUNE, path__startswith="P08/D071/")[0]
-    # Lâm Bình's secretary sits on the provincial committee too; work in the district.
-    client.post(reverse("switch-tenant"), {"unit": "D071"})
-    assert client.get(reverse("unit-detail", args=[own_commune.code])).status_code == 200
-    assert client.get(reverse("unit-detail", args=[other_commune.code])).status_code == 404
+    lam_binh = Unit.objects.holding("C02266")
+    assert client.get(lam_binh.get_absolute_url()).status_code == 200
+    predecessor = lam_binh.predecessors().first()
+    assert client.get(predecessor.get_absolute_url()).status_code == 200
+    neighbour = Unit.objects.active().filter(level=Level.COMMUNE).exclude(pk=lam_binh.pk).first()
+    assert client.get(neighbour.get_absolute_url()).status_code == 404
+    # The secretary of old Thành phố Tuyên Quang holds no position since 30/06/2025.
+    client.post(reverse("logout"))
+    client.post(reverse("login"), {"username": "tuyenquang.bithu", "password": DEMO_PASSWORD})
+    assert client.get(reverse("unit-detail", args=["D070"])).status_code == 404
+    # The new commune's office sees its commune's report, with what its predecessors did.
+    client.post(reverse("logout"))
+    client.post(reverse("login"), {"username": "minhxuan.vanphong", "password": DEMO_PASSWORD})
+    report = client.get(reverse("report-compliance"), {"start": "2025-04", "end": "2025-06"})
+    assert report.status_code == 200 and report.context["report"].root.code == "C02215"
 
 
 def test_demo_board_shows_the_articles_2019_figures(client, db):

@@ -1,5 +1,7 @@
-"""A living demo province: assignments for the current term, meeting days, twelve months of
-meetings and a realistic mix of visits (most accepted, some missing, some returned).
+"""A living demo province: assignments, meeting days, meetings and a realistic mix of visits
+(most accepted, some missing, some returned), for the old term's first half of 2025 before the
+reorganisation (``load_demo_history``) and for the current term's last twelve months
+(``load_demo_activity``).
 
 Deterministic for a given day: every choice comes from a seeded random generator, and what
 already exists is left alone, so loading twice changes nothing.
@@ -58,25 +60,31 @@ class ActivityReport:
 
 
 def _assign(member: User, unit: Unit, term: Term, by: User | None, kind: str) -> int:
-    if Assignment.objects.filter(member=member, unit=unit, end_date__isnull=True).exists():
+    if Assignment.objects.filter(member=member, unit=unit, term=term).exists():
         return 0
+    # An assignment of a term that is over ended with it.
+    ended = term.end_date if term.end_date < local_today() else None
     Assignment.objects.create(
-        member=member, unit=unit, term=term, kind=kind, start_date=term.start_date, assigned_by=by
-    )
+        member=member, unit=unit, term=term, kind=kind, start_date=term.start_date,
+        end_date=ended, assigned_by=by,
+    )  # fmt: skip
     return 1
 
 
-def _assignments(province: Unit, term: Term) -> int:
-    """Provincial members oversee communes, district and commune members oversee cells."""
+def _assignments(province: Unit, term: Term, on: datetime.date) -> int:
+    """Provincial members oversee communes, district and commune members oversee cells, as the
+    positions held on ``on`` say."""
     created = 0
     positions = list(
-        Position.objects.current()
+        Position.objects.current(on)
         .within(province)
         .select_related("user", "unit")
         .order_by("unit__path", "user__username")
     )
     office = {p.unit_id: p.user for p in positions if p.role == Role.OFFICE_STAFF}
-    communes = list(Unit.objects.subtree_of(province).filter(level=Level.COMMUNE))
+    communes = list(
+        Unit.objects.subtree_of(province).active().filter(level=Level.COMMUNE).order_by("path")
+    )
     members = [p for p in positions if p.role not in (Role.OFFICE_STAFF, Role.CELL_SECRETARY)]
     for index, position in enumerate(members):
         rng = random.Random(f"assign:{position.user.username}:{position.unit.code}")
@@ -88,7 +96,10 @@ def _assignments(province: Unit, term: Term) -> int:
             created += _assign(position.user, commune, term, assigner, AssignmentKind.IN_CHARGE)
         else:
             cells = list(
-                Unit.objects.subtree_of(position.unit).filter(level=Level.CELL).order_by("code")
+                Unit.objects.subtree_of(position.unit)
+                .active()
+                .filter(level=Level.CELL)
+                .order_by("code")
             )
             for cell in rng.sample(cells, k=min(3, len(cells))):
                 created += _assign(position.user, cell, term, assigner, AssignmentKind.IN_CHARGE)
@@ -115,19 +126,22 @@ def _schedules(province: Unit) -> int:
     return len(new)
 
 
-def _meetings(province: Unit, today: datetime.date) -> int:
-    first = add_months(today.replace(day=1), -(MONTHS_OF_HISTORY - 1))
+def _meetings(
+    province: Unit, first: datetime.date, months: int, today: datetime.date, upcoming: bool
+) -> int:
+    """Regular meetings of ``months`` months from ``first`` (and of the month after), thematic
+    ones each quarter, a few cancelled; with ``upcoming``, a thematic meeting tomorrow."""
     before = Meeting.objects.count()
-    for offset in range(MONTHS_OF_HISTORY + 1):
-        Meeting.objects.plan_month(add_months(first, offset))
-    cells = list(Unit.objects.subtree_of(province).filter(level=Level.CELL))
+    cells = list(Unit.objects.subtree_of(province).active().filter(level=Level.CELL))
+    for offset in range(months + 1):
+        Meeting.objects.plan_month(add_months(first, offset), cells=cells)
     thematic_done = set(
         Meeting.objects.filter(kind=MeetingKind.THEMATIC).values_list("cell_id", "date")
     )
     thematic = []
     for cell in cells:
         rng = random.Random(f"thematic:{cell.code}")
-        for quarter in range(0, MONTHS_OF_HISTORY, 3):
+        for quarter in range(0, months, 3):
             # Draw every number first, so that skipping one meeting never shifts the next.
             month = add_months(first, quarter + rng.randint(0, 2))
             date = month.replace(day=rng.randint(1, 27))
@@ -137,28 +151,8 @@ def _meetings(province: Unit, today: datetime.date) -> int:
             thematic.append(
                 Meeting(cell=cell, kind=MeetingKind.THEMATIC, month=month, date=date, topic=topic)
             )
-    # A thematic meeting tomorrow in one cell of each member's area, so that the demo's
-    # reminders have something to announce whatever day it is loaded.
-    tomorrow = today + datetime.timedelta(days=1)
-    first_cells: dict[int, int] = {}
-    for member_id, cell_id in (
-        Assignment.objects.within(province)
-        .filter(unit__level=Level.CELL)
-        .order_by("member_id", "unit__code")
-        .values_list("member_id", "unit_id")
-    ):
-        first_cells.setdefault(member_id, cell_id)
-    for cell_id in sorted(set(first_cells.values())):
-        if (cell_id, tomorrow) not in thematic_done:
-            thematic.append(
-                Meeting(
-                    cell_id=cell_id,
-                    kind=MeetingKind.THEMATIC,
-                    month=tomorrow.replace(day=1),
-                    date=tomorrow,
-                    topic=THEMATIC_TOPICS[cell_id % len(THEMATIC_TOPICS)],
-                )
-            )
+    if upcoming:
+        thematic += _thematic_tomorrow(province, today, thematic_done)
     bulk_create_with_history(thematic, Meeting, batch_size=1000)
     to_cancel = [
         meeting.pk
@@ -172,6 +166,34 @@ def _meetings(province: Unit, today: datetime.date) -> int:
         status=MeetingStatus.CANCELLED, change_reason="Mưa lũ, chuyển sang tháng sau"
     )
     return Meeting.objects.count() - before
+
+
+def _thematic_tomorrow(
+    province: Unit, today: datetime.date, thematic_done: set[tuple[int, datetime.date]]
+) -> list[Meeting]:
+    """A thematic meeting tomorrow in one cell of each member's area, so that the demo's
+    reminders have something to announce whatever day it is loaded."""
+    tomorrow = today + datetime.timedelta(days=1)
+    first_cells: dict[int, int] = {}
+    for member_id, cell_id in (
+        Assignment.objects.within(province)
+        .open_on(today)
+        .filter(unit__level=Level.CELL)
+        .order_by("member_id", "unit__code")
+        .values_list("member_id", "unit_id")
+    ):
+        first_cells.setdefault(member_id, cell_id)
+    return [
+        Meeting(
+            cell_id=cell_id,
+            kind=MeetingKind.THEMATIC,
+            month=tomorrow.replace(day=1),
+            date=tomorrow,
+            topic=THEMATIC_TOPICS[cell_id % len(THEMATIC_TOPICS)],
+        )
+        for cell_id in sorted(set(first_cells.values()))
+        if (cell_id, tomorrow) not in thematic_done
+    ]
 
 
 def _score(rng: random.Random, sheet: ScoreSheet) -> dict[str, int]:
@@ -200,7 +222,11 @@ def _status_after(age: datetime.timedelta, roll: float) -> str:
     return VisitStatus.RETURNED if roll < 0.96 else VisitStatus.SUBMITTED
 
 
-def _visits(province: Unit, today: datetime.date) -> int:
+def _visits(
+    province: Unit, first: datetime.date, months: int, today: datetime.date, on: datetime.date
+) -> int:
+    """Visits by the members assigned on ``on`` to the regular meetings of ``months`` months
+    from ``first``, reviewed by the offices of that day, each as far along as its age says."""
     # A meeting is scored with the sheet in force on its day (12-HD before 28/10/2025, 42-HD
     # since); one lookup per sheet.
     sheets: list[ScoreSheet] = []
@@ -212,10 +238,9 @@ def _visits(province: Unit, today: datetime.date) -> int:
             sheets.append(known)
         return known
 
-    this_month = today.replace(day=1)
-    first = add_months(this_month, -(MONTHS_OF_HISTORY - 1))
+    last = min(today, add_months(first, months) - datetime.timedelta(days=1))
     meetings = list(
-        Meeting.objects.filter(date__gte=first, date__lte=today, kind=MeetingKind.REGULAR)
+        Meeting.objects.filter(date__gte=first, date__lte=last, kind=MeetingKind.REGULAR)
         .exclude(status=MeetingStatus.CANCELLED)
         .select_related("cell")
         .order_by("date", "cell__code")
@@ -223,12 +248,12 @@ def _visits(province: Unit, today: datetime.date) -> int:
     done = set(Visit.objects.values_list("member_id", "meeting_id"))
     reviewers = {
         p.unit.path: p.user
-        for p in Position.objects.current()
+        for p in Position.objects.current(on)
         .filter(role=Role.OFFICE_STAFF)
         .select_related("unit", "user")
     }
     new = []
-    assignments = Assignment.objects.open_on(today).select_related("member", "unit")
+    assignments = Assignment.objects.open_on(on).select_related("member", "unit")
     for assignment in assignments.within(province):
         provincial = assignment.unit.level == Level.COMMUNE
         reviewer = next(
@@ -236,7 +261,7 @@ def _visits(province: Unit, today: datetime.date) -> int:
              if assignment.unit.path.startswith(path)),
             None,
         )  # fmt: skip
-        for offset in range(MONTHS_OF_HISTORY):
+        for offset in range(months):
             month = add_months(first, offset)
             rng = random.Random(
                 f"visit:{assignment.member.username}:{assignment.unit.code}:{month}"
@@ -293,14 +318,33 @@ def _visits(province: Unit, today: datetime.date) -> int:
 
 
 @transaction.atomic
+def load_demo_history(today: datetime.date | None = None) -> ActivityReport:
+    """The old term's work in old Tuyên Quang and old Hà Giang, April to June 2025 (the quarter
+    before the reorganisation): what a report on the past, or on a new commune's
+    predecessors, finds after it.
+    Loaded while the old tree stands (``seed_demo`` calls it before the reorganisation only)."""
+    today = today or local_today()
+    term = Term.objects.get(name="2020–2025")
+    first = on = datetime.date(2025, 4, 1)
+    report = ActivityReport(0, 0, 0, 0)
+    for province in Unit.objects.active().filter(code__in=["P08", "P02"], level=Level.PROVINCE):
+        report.assignments += _assignments(province, term, on)
+        report.schedules += _schedules(province)
+        report.meetings += _meetings(province, first, 3, today, upcoming=False)
+        report.visits += _visits(province, first, 3, today, on)
+    return report
+
+
+@transaction.atomic
 def load_demo_activity(today: datetime.date | None = None) -> ActivityReport:
     """Add the current term's oversight work to the demo province (see the module's note)."""
     today = today or local_today()
     province = Unit.objects.get(code="P08")
     term = Term.objects.current(today).get()
+    first = add_months(today.replace(day=1), -(MONTHS_OF_HISTORY - 1))
     return ActivityReport(
-        assignments=_assignments(province, term),
+        assignments=_assignments(province, term, today),
         schedules=_schedules(province),
-        meetings=_meetings(province, today),
-        visits=_visits(province, today),
+        meetings=_meetings(province, first, MONTHS_OF_HISTORY, today, upcoming=True),
+        visits=_visits(province, first, MONTHS_OF_HISTORY, today, today),
     )

@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from accounts.models import Position
 from assignments.models import Assignment, BreakthroughTask
+from oversight.clock import local_today
 from oversight.importing import (
     CODE_PATTERN,
     ImportProblem,
@@ -90,6 +91,10 @@ REFORM_PROBLEMS: dict[str, tuple[str, str]] = {
     "orphan": (
         "“{value}” nằm trực tiếp dưới huyện bị giải thể “{limit}”; hãy chuyển trước",
         "“{value}” lies directly under the dissolved district “{limit}”; move it first",
+    ),
+    "not_yet": (
+        "ngày hiệu lực {value} chưa đến: phương án chỉ áp dụng được từ ngày đó",
+        "the effective date {value} has not come yet: the plan applies from that day on",
     ),
     "nothing": (
         "phương án không thay đổi gì: đã được áp dụng",
@@ -330,6 +335,9 @@ class _Planner:
         self.result.notes.append(ReformProblem(kind, file=file, **where))  # type: ignore[arg-type]
 
     def run(self) -> None:
+        if self.plan.effective_date > local_today():
+            # Until then the old tree is the living one: its units, positions and meetings.
+            self.problem("not_yet", value=f"{self.plan.effective_date:%d/%m/%Y}")
         self.read_tree()
         old_units = self.read_old_units()
         targets = self.resolve_crosswalk(old_units)
