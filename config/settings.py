@@ -288,6 +288,16 @@ VISIT_ATTACHMENT_MAX_BYTES = env.int("VISIT_ATTACHMENT_MAX_BYTES", default=10 * 
 
 # Compliance: a month closes on this day of the following month; a visit accepted later is late.
 COMPLIANCE_CLOSING_DAY = env.int("COMPLIANCE_CLOSING_DAY", default=5)
+# A changed closing day carries its date of force, "2027-01-01=10[,…]": the months from that one
+# on close on the new day, the months before keep the day they closed on.
+COMPLIANCE_CLOSING_DAY_CHANGES = sorted(
+    (datetime.date.fromisoformat(since.strip()), int(day))
+    for since, _, day in (
+        item.partition("=")
+        for item in env.str("COMPLIANCE_CLOSING_DAY_CHANGES", default="").split(",")
+        if item.strip()
+    )
+)
 
 # Spreadsheet imports (people, assignments, meeting days): refused above these sizes.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)

@@ -300,3 +300,15 @@ def test_a_provinces_own_policy_comes_before_the_default(people, oversight, tree
     other = UnitFactory(code="P77", name="Tỉnh Khác", level="province")
     AttendancePolicy.objects.filter(pk=own.pk).update(province=other)
     assert AttendancePolicy.for_positions(member.current_positions()).province is None
+
+
+def test_a_changed_closing_day_applies_from_its_month_and_never_to_the_past(settings):
+    from visits.models import closing_day, in_progress
+
+    settings.COMPLIANCE_CLOSING_DAY = 5
+    settings.COMPLIANCE_CLOSING_DAY_CHANGES = [(datetime.date(2027, 1, 1), 10)]
+    assert closing_day(datetime.date(2026, 12, 31)) == datetime.date(2027, 1, 5)
+    assert closing_day(datetime.date(2027, 1, 1)) == datetime.date(2027, 2, 10)
+    # December 2026 closed on 5 January whatever the rule of 2027 says.
+    assert not in_progress(datetime.date(2026, 12, 31), datetime.date(2027, 1, 6))
+    assert in_progress(datetime.date(2027, 1, 31), datetime.date(2027, 2, 10))

@@ -26,7 +26,7 @@ from oversight.models import (
 )
 from oversight.reform import services
 from oversight.reform.plan import impact
-from oversight.reports import compliance
+from oversight.reports import compliance, quality
 from tests.clock import local
 from tests.conftest import fresh
 from tests.factories import PositionFactory, UnitFactory, UserFactory
@@ -367,12 +367,27 @@ def test_a_report_in_the_past_structure_equals_the_one_taken_before_the_plan(
 ):
     office = people.province_office
     first, last = datetime.date(2026, 1, 1), datetime.date(2026, 6, 1)
+    spring_visit.rating = "good"
+    spring_visit.save()
     before = report_figures(compliance(fresh(office), tree.district_a, first, last))
-    assert before[0].accepted == 1
+    quality_before = quality(fresh(office), tree.district_a, first, last)
+    assert before[0].accepted == 1 and quality_before.totals == {"good": 1}
     services.do_apply_plan(people.admin, make_plan(people.admin))
     tree.district_a.refresh_from_db()
     after = report_figures(compliance(fresh(office), tree.district_a, first, last))
     assert after == before
+    quality_after = quality(fresh(office), tree.district_a, first, last)
+    assert quality_after.totals == quality_before.totals
+    assert [(u.code, d) for u, d in quality_after.distribution] == [
+        (u.code, d) for u, d in quality_before.distribution
+    ]
+    # Read in today's tree instead, old Lâm Bình holds none of its cells any more.
+    today_tree = quality(fresh(office), tree.district_a, first, last, structure=None)
+    assert today_tree.totals == quality_before.totals  # its last day is the default
+    moved = quality(
+        fresh(office), tree.district_a, first, last, structure=datetime.date(2026, 7, 1)
+    )
+    assert moved.totals == {}
 
 
 def test_a_new_communes_report_includes_what_its_predecessors_did(people, tree, spring_visit):
@@ -389,6 +404,11 @@ def test_a_new_communes_report_includes_what_its_predecessors_did(people, tree, 
     # The neighbour inherits nothing of it.
     other = compliance(fresh(people.province_office), Unit.objects.holding("C05"), first, last)
     assert other.total.accepted == 0
+    # After the reform the old commune's assignment, ended on the eve, is owed nothing.
+    later = compliance(
+        fresh(people.province_office), new_c01, datetime.date(2026, 8, 1), datetime.date(2026, 9, 1)
+    )
+    assert "Xã Thượng Lâm" not in [area for row in later.rows for area in row.areas]
 
 
 # -- who may ------------------------------------------------------------------------------

@@ -41,11 +41,16 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 def closing_day(day: datetime.date) -> datetime.date:
     """The day the books of ``day``'s month close: ``COMPLIANCE_CLOSING_DAY`` of the following
-    month (its last day when that month is shorter). Until the end of that day a visit of the
-    month can still be logged and accepted in time."""
+    month (its last day when that month is shorter), or the day of the latest change in force
+    for ``day``'s month (``COMPLIANCE_CLOSING_DAY_CHANGES``). Until the end of that day a visit
+    of the month can still be logged and accepted in time."""
+    rule = settings.COMPLIANCE_CLOSING_DAY
+    for since, changed in settings.COMPLIANCE_CLOSING_DAY_CHANGES:
+        if month_start(day) >= since:
+            rule = changed
     month = add_months(day, 1)
     last = calendar.monthrange(month.year, month.month)[1]
-    return month.replace(day=min(settings.COMPLIANCE_CLOSING_DAY, last))
+    return month.replace(day=min(rule, last))
 
 
 def in_progress(period_end: datetime.date, today: datetime.date) -> bool:
