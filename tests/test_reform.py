@@ -255,6 +255,17 @@ def test_apply_moves_cells_where_the_plan_says_and_keeps_the_old_units(
     assert position.history.first().history_change_reason == link.legal_basis
     assert Assignment.objects.get(unit=tree.commune_a).end_date == EVE
     assert Assignment.objects.get(unit=tree.cell_a).end_date is None  # a cell is not abolished
+    # Every write is in the history: the cell's move, with who and why.
+    moved = Unit.history.filter(id=tree.cell_a.pk).order_by("-history_id")
+    assert [h.path for h in moved[:2]] == ["P01/C01/C01-01/", "P01/D01/C01/C01-01/"]
+    assert (
+        moved[0].history_user == people.admin and moved[0].history_change_reason == link.legal_basis
+    )
+    retired = Unit.history.filter(id=tree.district_a.pk).order_by("-history_id").first()
+    assert not retired.is_active and retired.valid_to == EVE
+    # Whoever lost every position lost the role groups that came with them.
+    assert not people.district_a_secretary.groups.exists()
+    assert people.province_office.groups.filter(name="role:office_staff").exists()
 
 
 def test_applying_twice_changes_nothing(people, oversight, tree):
