@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import Position, User
@@ -197,16 +198,20 @@ def _seat(
     """Create the people (once) and their positions in ``term``; a position at the province
     in the old term ends with the term, the others end when the reorganisation says."""
     people_created = positions_created = 0
+    # The demo's one published password, hashed once: a hundred slow hashes of the same text
+    # would take most of a minute of `make run`.
+    password = make_password(DEMO_PASSWORD)
     for person in people:
         rng = random.Random(person.username)
         user, created = User.objects.get_or_create(
             username=person.username,
-            defaults={"full_name": _full_name(rng), "email": f"{person.username}@example.vn"},
+            defaults={
+                "full_name": _full_name(rng),
+                "email": f"{person.username}@example.vn",
+                "password": password,
+            },
         )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-            people_created += 1
+        people_created += created
         for unit_code, role, title in ((person.unit_code, person.role, person.title), *person.also):
             unit = units[unit_code]
             ends = term.end_date if term.end_date < local_today() else None

@@ -309,7 +309,8 @@ def _visits(
                 else "",
             )
             if rng.random() < 0.7:
-                visit.apply_score(_score(rng, sheet_on(meeting.date)))
+                sheet = sheet_on(meeting.date)
+                visit.apply_score(_score(rng, sheet), sheet)
             if status == VisitStatus.ACCEPTED and visit.reviewed_at:
                 visit.accepted_late = visit.reviewed_at > visit.closes_at()
             new.append(visit)

@@ -741,14 +741,17 @@ class Visit(models.Model):
         end_of_day = datetime.datetime.combine(closing_day(self.date), datetime.time.max)
         return timezone.make_aware(end_of_day)
 
-    def apply_score(self, points: Mapping[str, int] | None) -> None:
-        """Record the visiting member's score of the meeting and derive its rating."""
+    def apply_score(
+        self, points: Mapping[str, int] | None, sheet: ScoreSheet | None = None
+    ) -> None:
+        """Record the visiting member's score of the meeting and derive its rating, with the
+        sheet in force on its day (``sheet``, when the caller has it already)."""
         self.follow_meeting()
         if not points:
             self.score_points, self.score_total, self.rating = None, None, ""
             self.score_sheet = None
             return
-        sheet = ScoreSheet.for_unit(self.unit, on=self.date)
+        sheet = sheet or ScoreSheet.for_unit(self.unit, on=self.date)
         total, rating = sheet.evaluate(points)
         self.score_points, self.score_total, self.rating = dict(points), total, rating
         self.score_sheet = sheet
