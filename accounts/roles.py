@@ -52,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_user",
         "accounts.view_audit",
         "visits.review_visit",
+        "visits.add_attendancepolicy",
         "visits.log_visit_on_behalf",
         "visits.add_meeting",
         "visits.change_meeting",

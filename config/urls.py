@@ -21,6 +21,7 @@ urlpatterns = [
     path("my/", visit_views.my_work, name="my-work"),
     path("my/reminders/", visit_views.reminder_settings, name="reminder-settings"),
     path("my/calendar/", visit_views.calendar_settings, name="calendar-settings"),
+    path("rules/attendance/", visit_views.attendance_rules, name="attendance-rules"),
     path("calendar/<str:token>.ics", visit_views.calendar_feed, name="calendar-feed"),
     path("reports/compliance/", report_views.compliance_report, name="report-compliance"),
     path("reports/coverage/", report_views.coverage_report, name="report-coverage"),

@@ -4,6 +4,9 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from oversight.models import Unit
 from tests.conftest import fresh
@@ -19,7 +22,12 @@ from visits.models import (
     ScoreSheet,
     add_months,
 )
-from visits.services import do_cancel_meeting, do_move_meeting, do_score_meeting
+from visits.services import (
+    do_cancel_meeting,
+    do_move_meeting,
+    do_score_meeting,
+    do_set_policy,
+)
 
 
 def test_periods_and_month_ends():
@@ -312,3 +320,82 @@ def test_a_changed_closing_day_applies_from_its_month_and_never_to_the_past(sett
     # December 2026 closed on 5 January whatever the rule of 2027 says.
     assert not in_progress(datetime.date(2026, 12, 31), datetime.date(2027, 1, 6))
     assert in_progress(datetime.date(2027, 1, 31), datetime.date(2027, 2, 10))
+
+
+def test_the_provinces_office_sets_its_own_policy_from_a_day_on(client, people, oversight, tree):
+    client.force_login(people.province_office)
+    url = reverse("attendance-rules")
+    page = client.get(url)
+    assert page.status_code == 200 and "mặc định" in page.text
+    december = datetime.date(2026, 12, 1)
+    response = client.post(
+        url,
+        {"province": "P01", "level": "district", "role": "", "period": "month",
+         "required_meetings": "2", "valid_from": "01/12/2026", "note": "Nghị quyết của tỉnh"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    own = AttendancePolicy.objects.get(province=tree.province)
+    assert (own.valid_from, own.required_meetings) == (december, 2)
+    member = fresh(oversight.district_member)
+    assert AttendancePolicy.for_positions(member.current_positions()).province is None  # today
+    assert AttendancePolicy.for_positions(member.current_positions(), on=december) == own
+    # A second rule from January ends the first on the last day of December.
+    client.post(
+        url,
+        {"province": "P01", "level": "district", "role": "", "period": "quarter",
+         "required_meetings": "2", "valid_from": "01/01/2027"},
+    )  # fmt: skip
+    own.refresh_from_db()
+    assert own.valid_to == datetime.date(2026, 12, 31)
+    # The past is not rewritten, and the form says why, naming the field.
+    response = client.post(
+        url,
+        {"province": "P01", "level": "commune", "role": "", "period": "month",
+         "required_meetings": "1", "valid_from": "01/11/2026"},
+    )  # fmt: skip
+    assert response.status_code == 400 and "không sửa quá khứ" in response.text
+    response = client.post(
+        url,
+        {"province": "P01", "level": "commune", "role": "", "period": "month",
+         "required_meetings": "0", "valid_from": "01/12/2026"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert AttendancePolicy.objects.filter(province=tree.province).count() == 2
+
+
+def test_only_the_provinces_office_sets_its_policy(client, people, tree):
+    url = reverse("attendance-rules")
+    client.force_login(people.district_a_secretary)
+    assert client.get(url).status_code == 403
+    client.force_login(people.district_b_office)  # an office, but of a district
+    assert client.get(url).status_code == 404  # no province in its scope
+    other = UnitFactory(code="P77", name="Tỉnh Khác", level="province")
+    client.force_login(people.province_office)
+    assert client.get(url, {"province": other.code}).status_code == 404
+    assert client.post(
+        url,
+        {"province": other.code, "level": "district", "role": "", "period": "month",
+         "required_meetings": "2", "valid_from": "01/12/2026"},
+    ).status_code == 404  # fmt: skip
+    assert not AttendancePolicy.objects.filter(province=other).exists()
+    with pytest.raises(PermissionDenied):
+        do_set_policy(
+            fresh(people.district_b_office), tree.province, level="district", role="",
+            period="month", required_meetings=2, valid_from=datetime.date(2026, 12, 1),
+        )  # fmt: skip
+
+
+def test_the_rules_page_costs_the_same_queries_however_many_rules(
+    client, people, tree, django_assert_max_num_queries
+):
+    client.force_login(people.province_office)
+    url = reverse("attendance-rules")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for year in range(2027, 2047):
+        AttendancePolicy.objects.create(
+            province=tree.province, level="commune", period="month", required_meetings=1,
+            valid_from=datetime.date(year, 1, 1), valid_to=datetime.date(year, 12, 31),
+        )  # fmt: skip
+    with django_assert_max_num_queries(len(few)):
+        assert client.get(url).status_code == 200

@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from assignments.models import Assignment
 from oversight.forms import ModelErrorsAboveMixin, attach_errors, style_for_bootstrap
 from oversight.models import Unit
-from visits.models import Criterion, Meeting, MeetingSchedule, ScoreSheet, Visit, VisitKind
+from visits.models import (
+    AttendancePolicy,
+    Criterion,
+    Meeting,
+    MeetingSchedule,
+    ScoreSheet,
+    Visit,
+    VisitKind,
+)
 
 
 class ScoreFieldsMixin(forms.Form):
@@ -169,3 +177,20 @@ class ThematicMeetingForm(forms.Form):
     topic = forms.CharField(
         label=_("Chủ đề"), max_length=255, widget=forms.TextInput(attrs={"class": "form-control"})
     )
+
+
+class PolicyForm(forms.ModelForm):
+    """A province's own attendance policy from a day on (``do_set_policy`` checks the rest)."""
+
+    class Meta:
+        model = AttendancePolicy
+        fields = ["level", "role", "period", "required_meetings", "valid_from", "note"]
+        help_texts = {"valid_from": _("Hôm nay hoặc muộn hơn (dd/mm/yyyy).")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["valid_from"].required = True
+        style_for_bootstrap(self)
+
+    def validate_unique(self) -> None:
+        """The service writes the row with its province; uniqueness is checked there."""

@@ -20,6 +20,7 @@ from oversight.clock import local_today
 from oversight.models import Unit
 from visits import reminders, tasks
 from visits.models import (
+    AttendancePolicy,
     Meeting,
     MeetingKind,
     MeetingSchedule,
@@ -268,3 +269,48 @@ def do_set_schedule(
     for month in (today.replace(day=1), add_months(today.replace(day=1), 1)):
         Meeting.objects.plan_month(month, cells=[cell])
     return schedule
+
+
+POLICY_RIGHT = "visits.add_attendancepolicy"
+
+
+@transaction.atomic
+def do_set_policy(
+    actor: User,
+    province: Unit,
+    *,
+    level: str,
+    role: str,
+    period: str,
+    required_meetings: int,
+    valid_from: datetime.date,
+    note: str = "",
+) -> AttendancePolicy:
+    """A province's own attendance policy for a level (and role) from ``valid_from`` on.
+
+    The day is today or later: a period is judged by the policy in force on its first day, so a
+    rule from a day to come never changes a period that has begun, let alone one that closed.
+    The province's row it replaces ends the day before and stays, for the periods it judged.
+    """
+    require(actor, POLICY_RIGHT, province, _("Chỉ văn phòng tỉnh ủy đặt định mức của tỉnh mình."))
+    if valid_from < local_today():
+        raise ValidationError(
+            {"valid_from": _("Định mức mới có hiệu lực từ hôm nay trở đi, không sửa quá khứ.")}
+        )
+    own = AttendancePolicy.objects.select_for_update().filter(
+        province=province, level=level, role=role
+    )
+    if own.filter(valid_from__gte=valid_from).exists():
+        raise ValidationError(
+            {"valid_from": _("Đã có định mức của tỉnh từ ngày này hoặc muộn hơn.")}
+        )
+    for earlier in own.in_force(valid_from):
+        earlier.valid_to = valid_from - datetime.timedelta(days=1)
+        earlier.save(update_fields=["valid_to"])
+    policy = AttendancePolicy(
+        province=province, level=level, role=role, period=period,
+        required_meetings=required_meetings, valid_from=valid_from, note=note.strip(),
+    )  # fmt: skip
+    policy.full_clean()
+    policy.save()
+    return policy

@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,12 +31,14 @@ from visits.calendar import meetings_calendar
 from visits.forms import (
     MeetingChangeForm,
     MeetingScoreForm,
+    PolicyForm,
     ReturnForm,
     ScheduleForm,
     ThematicMeetingForm,
     VisitForm,
 )
 from visits.models import (
+    AttendancePolicy,
     Meeting,
     MeetingSchedule,
     ReminderKind,
@@ -49,6 +52,7 @@ from visits.models import (
 from visits.progress import member_progress
 from visits.reminders import read_unsubscribe_token
 from visits.services import (
+    POLICY_RIGHT,
     do_accept_visit,
     do_accept_visits,
     do_add_thematic_meeting,
@@ -57,6 +61,7 @@ from visits.services import (
     do_return_visit,
     do_save_visit,
     do_score_meeting,
+    do_set_policy,
     do_set_schedule,
     do_submit_visit,
 )
@@ -458,3 +463,52 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = "private, max-age=900"
     response["Content-Disposition"] = 'inline; filename="sinh-hoat-chi-bo.ics"'
     return response
+
+
+@login_required
+def attendance_rules(request: PortalRequest) -> HttpResponse:
+    """The attendance policies that judge a province's members, with their dates of force, and
+    the province's own policy from a day on (its office)."""
+    if not may_somewhere(request.user, POLICY_RIGHT):
+        raise PermissionDenied
+    provinces = (
+        Unit.objects.visible_to(request.user).active().filter(level=Level.PROVINCE).order_by("code")
+    )
+    code = request.POST.get("province") or request.GET.get("province", "")
+    province = unit_or_404(provinces, code) if code else provinces.first()
+    if province is None:
+        raise Http404
+    form = PolicyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            do_set_policy(
+                request.user,
+                province,
+                level=data["level"],
+                role=data["role"],
+                period=data["period"],
+                required_meetings=data["required_meetings"],
+                valid_from=data["valid_from"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("Đã đặt định mức mới của tỉnh."))
+            return redirect(f"{reverse('attendance-rules')}?province={province.code}")
+    policies = (
+        AttendancePolicy.objects.filter(Q(province=province) | Q(province__isnull=True))
+        .select_related("province")
+        .order_by("level", "role", "province__code", "valid_from")
+    )
+    context = {
+        "province": province,
+        "provinces": list(provinces),
+        "policies": policies,
+        "today": local_today(),
+        "form": form,
+        "may_set": may(request.user, POLICY_RIGHT, province),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "visits/attendance_rules.html", context, status=status)
