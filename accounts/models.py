@@ -199,6 +199,12 @@ class Position(models.Model):
     def clean(self) -> None:
         if self.end_date and self.start_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("Ngày kết thúc phải sau ngày bắt đầu.")})
+        # A unit abolished by a reorganisation (or not formed yet) takes no new position.
+        problem = (
+            self.unit.lifetime_error(self.start_date) if self.unit_id and self.start_date else ""
+        )
+        if problem and not self.pk:
+            raise ValidationError({"unit": problem})
         if self.unit_id is None or not self.role:
             return
         at_cell = self.unit.level == Level.CELL

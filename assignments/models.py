@@ -117,6 +117,12 @@ class Assignment(models.Model):
             errors.setdefault("unit", []).append(
                 _("Phân công phụ trách xã, huyện hoặc chi bộ, không phải cả tỉnh.")
             )
+        # A unit abolished by a reorganisation (or not formed yet) takes no new overseer.
+        problem = (
+            self.unit.lifetime_error(self.start_date) if self.unit_id and self.start_date else ""
+        )
+        if problem and not self.pk:
+            errors.setdefault("unit", []).append(problem)
         if self.member_id and self.unit_id and self.start_date:
             clash = (
                 Assignment.objects.filter(member_id=self.member_id, unit_id=self.unit_id)

@@ -444,6 +444,21 @@ class Unit(models.Model):
             return self.division_type[:1].upper() + self.division_type[1:]
         return str(self.get_level_display())
 
+    def lifetime_error(self, day: datetime.date) -> str:
+        """Why nothing can start at this unit on ``day`` (formed later, abolished before), or
+        an empty text when it can."""
+        if self.valid_from is not None and day < self.valid_from:
+            return _("%(unit)s chỉ được thành lập từ %(day)s.") % {
+                "unit": self.name,
+                "day": f"{self.valid_from:%d/%m/%Y}",
+            }
+        if self.valid_to is not None and day > self.valid_to:
+            return _("%(unit)s đã ngừng hoạt động từ sau %(day)s (sắp xếp đơn vị).") % {
+                "unit": self.name,
+                "day": f"{self.valid_to:%d/%m/%Y}",
+            }
+        return ""
+
     def path_on(self, day: datetime.date) -> str:
         """Where this unit sat in the tree on ``day`` (``UnitPlacement``), else its path now."""
         earlier = self.placements.filter(until__gte=day).order_by("until").first()

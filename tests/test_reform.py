@@ -5,7 +5,7 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -635,3 +635,38 @@ def test_a_plan_is_applied_from_its_effective_date_on(people, tree, time_machine
     time_machine.move_to(local(2026, 7, 1, 0, 5))
     services.do_apply_plan(people.admin, plan)
     assert Unit.objects.holding("C05").valid_from == EFFECTIVE
+
+
+def test_an_abolished_unit_takes_no_new_overseer_or_position(client, people, oversight, tree):
+    from rest_framework.test import APIClient
+
+    from accounts.services import do_appoint
+    from assignments.services import do_assign
+
+    services.do_apply_plan(people.admin, make_plan(people.admin))
+    office = fresh(people.province_office)
+    with pytest.raises(ValidationError, match="ngừng hoạt động từ sau 30/06/2026"):
+        do_assign(office, oversight.province_member, Unit.objects.get(code="C03"))
+    # Before the reform it could have been (a late entry of the old term's work).
+    earlier = do_assign(
+        office, oversight.province_member, Unit.objects.get(code="C03"),
+        start_date=datetime.date(2026, 3, 1),
+    )  # fmt: skip
+    assert earlier.unit.code == "C03"
+    with pytest.raises(ValidationError, match="chỉ được thành lập từ 01/07/2026"):
+        do_assign(
+            office, oversight.province_member, Unit.objects.holding("C05"),
+            start_date=datetime.date(2026, 6, 1),
+        )  # fmt: skip
+    with pytest.raises(ValidationError, match="ngừng hoạt động"):
+        do_appoint(
+            office, oversight.province_member, Unit.objects.get(code="D02"), Role.OFFICE_STAFF
+        )
+    api = APIClient()
+    api.force_login(office)
+    response = api.post(
+        "/api/v1/assignments/",
+        {"member": oversight.province_member.pk, "unit": "C03"},
+        format="json",
+    )
+    assert response.status_code == 400 and "ngừng hoạt động" in response.text
