@@ -26,13 +26,12 @@ from accounts.services import (
     do_end_position,
     do_update_person,
 )
-from oversight.api import InScopePrimaryKeyField, InScopeSlugField, ReadOnlyScopedViewSet
-from oversight.models import Unit
+from oversight.api import InScopePrimaryKeyField, InScopeUnitField, ReadOnlyScopedViewSet
 
 
 class PositionSerializer(serializers.ModelSerializer):
     user = InScopePrimaryKeyField(queryset=User.objects.all())
-    unit = InScopeSlugField(slug_field="code", queryset=Unit.objects.all())
+    unit = InScopeUnitField()
     term = serializers.StringRelatedField()
 
     class Meta:
@@ -93,7 +92,7 @@ class NewPersonSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     staff_number = serializers.CharField(max_length=32, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    unit = InScopeSlugField(slug_field="code", queryset=Unit.objects.all())
+    unit = InScopeUnitField()
     role = serializers.ChoiceField(choices=Role.choices)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     start_date = serializers.DateField(required=False)

@@ -31,12 +31,11 @@ from assignments.services import (
     do_report_progress,
     do_request_extension,
 )
-from oversight.api import InScopePrimaryKeyField, InScopeSlugField, ReadOnlyScopedViewSet
-from oversight.models import Unit
+from oversight.api import InScopePrimaryKeyField, InScopeUnitField, ReadOnlyScopedViewSet
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
-    unit = InScopeSlugField(slug_field="code", queryset=Unit.objects.all())
+    unit = InScopeUnitField()
     member = InScopePrimaryKeyField(queryset=User.objects.all())
     term = serializers.StringRelatedField()
     kind = serializers.ChoiceField(choices=AssignmentKind.choices, default=AssignmentKind.IN_CHARGE)

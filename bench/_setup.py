@@ -69,6 +69,13 @@ def serve(port: int, options: list[str], env: dict[str, str]) -> subprocess.Pope
     raise SystemExit("gunicorn did not start")
 
 
+def peak_rss_mib() -> float:
+    """The process's resident-set high-water mark so far, in MiB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def timed(action: Callable[[], object], runs: int = 3) -> float:
     """The median of ``runs`` runs of ``action``, in milliseconds."""
     import statistics

@@ -5,10 +5,9 @@ time of the dry run and of the real import, and the process's peak resident memo
 """
 
 import io
-import resource
 import time
 
-from _setup import machine, setup
+from _setup import machine, peak_rss_mib, setup
 
 ROWS = int(__import__("os").environ.get("BENCH_ROWS", "10000"))
 
@@ -61,7 +60,7 @@ def main() -> None:
             )
             elapsed = time.perf_counter() - started
             # The process's peak resident size so far (KiB on Linux), the file's parse included.
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            peak = peak_rss_mib()
             label = "dry run" if dry_run else "import"
             print(
                 f"{label:<8} {elapsed:6.1f} s  peak RSS {peak:5.0f} MiB  "

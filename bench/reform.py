@@ -12,12 +12,11 @@ and cells where they must be, and that the second application wrote nothing.
 """
 
 import datetime
-import resource
 import time
 from urllib.parse import urlparse
 
 from _national import national_data_set
-from _setup import ROOT, machine, setup
+from _setup import ROOT, machine, peak_rss_mib, setup
 
 COPY = "oversight_bench_reform"
 
@@ -61,7 +60,7 @@ def counted(action):
     with connection.execute_wrapper(counter):
         result = action()
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     return result, seconds, counter.calls, peak
 
 
@@ -73,7 +72,7 @@ def main() -> None:
     fresh_copy(url)
     from accounts.models import User
     from oversight.clock import local_today
-    from oversight.models import Level, ReorganisationPlan, Unit, UnitLineage
+    from oversight.models import Level, Unit, UnitLineage
     from oversight.reform import services
     from oversight.reform.plan import impact, read_crosswalk
 
@@ -93,7 +92,7 @@ def main() -> None:
                   if r.is_unresolved}  # fmt: skip
     services.do_save_choices(admin, plan, {}, unresolved)
     cells_before = Unit.objects.active().filter(level=Level.CELL).count()
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline = peak_rss_mib()
 
     result, dry_s, dry_q, dry_mib = counted(lambda: impact(plan))
     assert not result.problems, result.problems[:5]
@@ -128,15 +127,14 @@ def main() -> None:
         )
         floor_s = time.perf_counter() - started
         cursor.execute("ROLLBACK")
-    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    baseline_mib = baseline
-    print(f"machine: {machine()}; PostgreSQL; plan {ReorganisationPlan.objects.count()} rows")
+    rss_mib = peak_rss_mib()
+    print(f"machine: {machine()}; PostgreSQL")
     print(f"totals: {totals}; lineage rows {lineage:,}")
     print(f"dry run: {dry_s:.1f} s, {dry_q} queries, peak memory {dry_mib:.0f} MiB")
     print(f"apply:   {apply_s:.1f} s, {apply_q} queries, peak memory {apply_mib:.0f} MiB")
     print(f"again (dry run + apply, nothing to change): {second_s:.1f} s, {second_q} queries")
     print(f"floor (one UPDATE of {cells_before:,} cells' parents): {floor_s:.1f} s")
-    print(f"process peak RSS {rss_mib:.0f} MiB (before the plan: {baseline_mib:.0f} MiB)")
+    print(f"process peak RSS {rss_mib:.0f} MiB (before the plan: {baseline:.0f} MiB)")
 
 
 if __name__ == "__main__":

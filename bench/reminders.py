@@ -8,10 +8,9 @@ step, the queries per reminder and the peak memory.
 """
 
 import datetime
-import resource
 import time
 
-from _setup import machine, setup
+from _setup import machine, peak_rss_mib, setup
 
 
 def main() -> None:
@@ -52,7 +51,7 @@ def main() -> None:
         finished = time.perf_counter()
         sent = Reminder.objects.filter(status="sent").count()
         assert OutboxMessage.objects.count() >= sent
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = peak_rss_mib()
         print(f"planned {len(planned):,} reminders in {planned_at - started:.1f} s")
         print(f"sent {sent:,} in {finished - planned_at:.1f} s "
               f"({1000 * (finished - planned_at) / max(sent, 1):.1f} ms each, "

@@ -20,6 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from oversight.models import Unit
+
 
 def exception_handler(error: Exception, context: dict[str, Any]) -> Response | None:
     """Answer every error as ``{"detail": ..., "errors": {field: [...]}}`` in the user's language;
@@ -135,23 +137,26 @@ class InScopeMixin:
         return model.objects.visible_to(self.context["request"].user)
 
 
-class InScopeSlugField(InScopeMixin, serializers.SlugRelatedField):
+class InScopeUnitField(InScopeMixin, serializers.SlugRelatedField):
+    """A unit named by its official code, inside the caller's scope. A code may have passed to
+    a successor in a reorganisation: the unit bearing it now answers (``UnitQuerySet.holding``)."""
+
     default_error_messages = {
         "does_not_exist": _lazy("Không có mã “{value}” trong phạm vi của bạn."),
         "invalid": _lazy("Giá trị không hợp lệ."),
     }
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Unit.objects.all())
+        super().__init__(slug_field="code", **kwargs)
+
     def to_internal_value(self, data: Any) -> Any:
-        queryset = self.get_queryset()
-        if self.slug_field == "code" and hasattr(queryset, "holding"):
-            # A unit's code may have passed to its successor: the one bearing it now answers.
-            if not isinstance(data, str | int):
-                self.fail("invalid")
-            unit = queryset.holding(str(data))
-            if unit is None:
-                self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
-            return unit
-        return super().to_internal_value(data)
+        if not isinstance(data, str | int):
+            self.fail("invalid")
+        unit = self.get_queryset().holding(str(data))
+        if unit is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return unit
 
 
 class InScopePrimaryKeyField(InScopeMixin, serializers.PrimaryKeyRelatedField):

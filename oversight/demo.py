@@ -173,9 +173,16 @@ def new_term_people(communes: list[Unit]) -> list[DemoPerson]:
     people = _province_people()
     chosen = [c for c in communes if c.code in NAMED_NEW_COMMUNES]
     chosen += [c for c in communes[::12] if c.code not in NAMED_NEW_COMMUNES]
+    first_cells: dict[int, str] = {}
+    for parent_id, code in (
+        Unit.objects.filter(parent__in=chosen, level=Level.CELL)
+        .order_by("code")
+        .values_list("parent_id", "code")
+    ):
+        first_cells.setdefault(parent_id, code)
     for commune in chosen:
         slug = _slug(commune)
-        first_cell = commune.children.order_by("code").first()
+        first_cell = first_cells.get(commune.pk)
         people.append(DemoPerson(f"{slug}.bithu", commune.code, Role.SECRETARY, "Bí thư Đảng ủy"))
         people.append(
             DemoPerson(f"{slug}.vanphong", commune.code, Role.OFFICE_STAFF, "Văn phòng Đảng ủy")
@@ -183,7 +190,7 @@ def new_term_people(communes: list[Unit]) -> list[DemoPerson]:
         people.append(DemoPerson(f"{slug}.uv", commune.code, Role.EXECUTIVE_MEMBER, "Đảng ủy viên"))
         if first_cell is not None:
             people.append(
-                DemoPerson(f"{slug}.chibo", first_cell.code, Role.CELL_SECRETARY, "Bí thư chi bộ")
+                DemoPerson(f"{slug}.chibo", first_cell, Role.CELL_SECRETARY, "Bí thư chi bộ")
             )
     return people
 

@@ -284,6 +284,31 @@ def _load_existing(codes: Iterable[str]) -> dict[str, _Existing]:
     return found
 
 
+def check_unit_rows(rows: list[UnitRow]) -> tuple[list[ImportProblem], dict[str, UnitRow]]:
+    """What is wrong with each row on its own (a required column empty, a bad code or level, a
+    code repeated), and the rows with nothing wrong, by code."""
+    levels = ", ".join(Level.values)
+    problems: list[ImportProblem] = []
+    by_code: dict[str, UnitRow] = {}
+    for row in rows:
+        problems_before = len(problems)
+        for column in ("code", "name", "level"):
+            if not getattr(row, column):
+                problems.append(ImportProblem("required", row.number, column))
+        if row.code and not CODE_PATTERN.match(row.code):
+            problems.append(ImportProblem("bad_code", row.number, "code", row.code))
+        if row.level and row.level not in Level.values:
+            problems.append(ImportProblem("unknown_level", row.number, "level", row.level, levels))
+        if row.code in by_code:
+            first = by_code[row.code].number
+            problems.append(
+                ImportProblem("duplicate_code", row.number, "code", row.code, str(first))
+            )
+        elif len(problems) == problems_before:
+            by_code[row.code] = row
+    return problems, by_code
+
+
 class _Plan:
     """The validated file, resolved against the units already in the portal."""
 
@@ -308,25 +333,8 @@ class _Plan:
             self._check_scope()
 
     def _check_rows(self) -> None:
-        levels = ", ".join(Level.values)
-        for row in self.rows:
-            problems_before = len(self.problems)
-            for column in ("code", "name", "level"):
-                if not getattr(row, column):
-                    self.problems.append(ImportProblem("required", row.number, column))
-            if row.code and not CODE_PATTERN.match(row.code):
-                self.problems.append(ImportProblem("bad_code", row.number, "code", row.code))
-            if row.level and row.level not in Level.values:
-                self.problems.append(
-                    ImportProblem("unknown_level", row.number, "level", row.level, levels)
-                )
-            if row.code in self.by_code:
-                first = self.by_code[row.code].number
-                self.problems.append(
-                    ImportProblem("duplicate_code", row.number, "code", row.code, str(first))
-                )
-            elif len(self.problems) == problems_before:
-                self.by_code[row.code] = row
+        problems, self.by_code = check_unit_rows(self.rows)
+        self.problems += problems
 
     def parent_code_of(self, code: str) -> str:
         """The parent after the import: the file's word where it has one, else the portal's."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
@@ -57,6 +58,14 @@ class Level(models.TextChoices):
     @classmethod
     def rank_of(cls, value: str) -> int:
         return cls(value).rank
+
+
+def in_force_on(day: datetime.date) -> Q:
+    """Rows whose ``valid_from``/``valid_to`` (either may be open) hold ``day``: a unit that
+    existed, a rule in force."""
+    return Q(Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & Q(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+    )
 
 
 def path_for(code: str, parent_path: str | None) -> str:
@@ -200,9 +209,9 @@ class ScopedQuerySet(models.QuerySet):
             lookup, queryset = self.unit_path_lookup, self
         else:
             lookup, queryset = "structure_path", self.with_structure_path(on)
+        roots = [u.path for u in units] if on is None else UnitPlacement.paths_on(units, on)
         condition = Q(pk__in=[])
-        for unit in units:
-            root = unit.path if on is None else unit.path_on(on)
+        for root in roots:
             condition |= Q(**{f"{lookup}__startswith": root})
         return queryset.filter(condition)
 
@@ -260,10 +269,7 @@ class UnitQuerySet(ScopedQuerySet):
 
     def existing_on(self, day: datetime.date) -> Self:
         """Units that existed on ``day``: created on or before it, not yet abolished."""
-        return self.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
-            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
-        )
+        return self.filter(in_force_on(day))
 
     def holding(self, code: str, on: datetime.date | None = None) -> Unit | None:
         """The unit that bears the official ``code`` (on ``on``, if given).
@@ -459,11 +465,6 @@ class Unit(models.Model):
             }
         return ""
 
-    def path_on(self, day: datetime.date) -> str:
-        """Where this unit sat in the tree on ``day`` (``UnitPlacement``), else its path now."""
-        earlier = self.placements.filter(until__gte=day).order_by("until").first()
-        return earlier.path if earlier is not None else self.path
-
     def predecessors(self) -> UnitQuerySet:
         """Every unit this one came from, through any number of reorganisations (one query)."""
         return Unit.objects.all()._lineage(self, LINEAGE_SQL["past"])
@@ -556,6 +557,20 @@ class UnitPlacement(models.Model):
     def __str__(self) -> str:
         return f"{self.unit} @ {self.path} → {self.until:%d/%m/%Y}"
 
+    @classmethod
+    def paths_on(cls, units: Iterable[Unit], day: datetime.date) -> list[str]:
+        """Where each of ``units`` sat in the tree on ``day`` (the first place it was moved from
+        after that day, else where it is now), in one query."""
+        units = list(units)
+        earliest: dict[int, str] = {}
+        for unit_id, path in (
+            cls.objects.filter(unit__in=units, until__gte=day)
+            .order_by("-until")
+            .values_list("unit_id", "path")
+        ):
+            earliest[unit_id] = path  # the latest "until" first, so the earliest one stays
+        return [earliest.get(unit.pk, unit.path) for unit in units]
+
 
 class LineageKind(models.TextChoices):
     """How a unit came from another in a reorganisation."""
@@ -565,6 +580,17 @@ class LineageKind(models.TextChoices):
     RENAME = "rename", _("Đổi tên")
     REPARENT = "reparent", _("Chuyển cấp trên")
     DISSOLVE = "dissolve", _("Giải thể")
+
+
+class LineageQuerySet(models.QuerySet):
+    def around(self, unit: Unit) -> Self:
+        """The links into and out of ``unit``."""
+        return self.filter(Q(predecessor=unit) | Q(successor=unit))
+
+    def visible_to(self, user: User | AnonymousUser) -> Self:
+        """Links whose two ends the person may both see (the gate's scope on each end)."""
+        scope = scope_for(user)
+        return self.filter(scope.filter("predecessor__path"), scope.filter("successor__path"))
 
 
 class UnitLineage(models.Model):
@@ -598,6 +624,8 @@ class UnitLineage(models.Model):
         on_delete=models.PROTECT,
         related_name="lineage",
     )
+
+    objects = LineageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("quan hệ kế thừa đơn vị")
@@ -681,13 +709,25 @@ class ReorganisationPlan(models.Model):
     def __str__(self) -> str:
         return f"{self.basis_number} ({self.effective_date:%d/%m/%Y})"
 
+    def clean(self) -> None:
+        check_basis_date(self.basis_date, self.effective_date)
+
     @property
     def legal_basis(self) -> str:
         return f"{self.basis_number} ngày {self.basis_date:%d/%m/%Y}"
 
     @property
-    def rights_unit(self) -> Unit | None:
-        return self.province
+    def eve(self) -> datetime.date:
+        """The last day of the old tree."""
+        return self.effective_date - datetime.timedelta(days=1)
+
+
+def check_basis_date(basis_date: datetime.date | None, effective: datetime.date | None) -> None:
+    """A resolution is issued on or before the day it takes effect."""
+    if basis_date and effective and basis_date > effective:
+        raise ValidationError(
+            {"basis_date": _("Nghị quyết phải ban hành trước hoặc đúng ngày có hiệu lực.")}
+        )
 
 
 class UnitUserObjectPermission(UserObjectPermissionBase):
@@ -707,15 +747,13 @@ class UnitGroupObjectPermission(GroupObjectPermissionBase):
 class InForceQuerySet(models.QuerySet):
     def in_force(self, day: datetime.date) -> Self:
         """The rules in force on ``day``."""
-        return self.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
-            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
-        )
+        return self.filter(in_force_on(day))
 
 
 class InForce(models.Model):
     """A rule with dates of force: a changed rule is a new row from a day on, so the past is
-    judged by the rule of its day and never rewritten."""
+    judged by the rule of its day and never rewritten. Its manager derives from
+    ``InForceQuerySet``."""
 
     valid_from = models.DateField(
         _("hiệu lực từ"), null=True, blank=True, help_text=_("Để trống: từ trước đến nay.")
@@ -723,8 +761,6 @@ class InForce(models.Model):
     valid_to = models.DateField(
         _("hiệu lực đến"), null=True, blank=True, help_text=_("Để trống: đến nay vẫn áp dụng.")
     )
-
-    objects = InForceQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -90,14 +89,12 @@ def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
         if unit.level != Level.CELL
         else []
     )
-    lineage = [
-        link
-        for link in UnitLineage.objects.filter(Q(predecessor=unit) | Q(successor=unit))
+    lineage = list(
+        UnitLineage.objects.around(unit)
+        .visible_to(request.user)
         .select_related("predecessor", "successor")
         .order_by("effective_date", "predecessor__path", "successor__path")
-        if link.predecessor.is_visible_to(request.user)
-        and link.successor.is_visible_to(request.user)
-    ]
+    )
     context = {
         "unit": unit,
         "came_from": [link for link in lineage if link.successor_id == unit.pk],

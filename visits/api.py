@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from oversight.api import InScopePrimaryKeyField, InScopeSlugField, ReadOnlyScopedViewSet
+from oversight.api import InScopePrimaryKeyField, InScopeUnitField, ReadOnlyScopedViewSet
 from oversight.http import unit_or_404
 from oversight.models import Unit
 from visits.models import FieldVisitType, Meeting, Visit, VisitKind, VisitStatus
@@ -37,7 +37,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 
 class NewThematicMeetingSerializer(serializers.Serializer):
-    cell = InScopeSlugField(slug_field="code", queryset=Unit.objects.all())
+    cell = InScopeUnitField()
     date = serializers.DateField()
     topic = serializers.CharField(max_length=255)
     time = serializers.TimeField(required=False, allow_null=True)
@@ -130,7 +130,7 @@ class VisitSerializer(serializers.ModelSerializer):
         required=False,
         help_text="whose visit: the caller when left out; office staff may log for a member",
     )
-    unit = InScopeSlugField(slug_field="code", queryset=Unit.objects.all(), required=False)
+    unit = InScopeUnitField(required=False)
     meeting = InScopePrimaryKeyField(
         queryset=Meeting.objects.all(), required=False, allow_null=True
     )

@@ -22,7 +22,15 @@ from accounts.rights import units_where
 from accounts.roles import Role
 from assignments.models import Assignment
 from oversight.clock import local_today
-from oversight.models import InForce, Level, ScopedQuerySet, Unit, UnitQuerySet, scoped_history
+from oversight.models import (
+    InForce,
+    InForceQuerySet,
+    Level,
+    ScopedQuerySet,
+    Unit,
+    UnitQuerySet,
+    scoped_history,
+)
 from oversight.uploads import AttachmentField
 
 if TYPE_CHECKING:
@@ -79,6 +87,12 @@ class Period(models.TextChoices):
         return start, add_months(start, length) - datetime.timedelta(days=1)
 
 
+class ProvinceRuleQuerySet(InForceQuerySet):
+    def applying_to(self, unit: Unit) -> Self:
+        """The rules that may judge ``unit``: its province's own and the defaults."""
+        return self.filter(Q(province__isnull=True) | Q(province__path__in=unit.ancestor_paths()))
+
+
 class AttendancePolicy(InForce):
     """How many cell meetings a member must attend, per period, in each unit assigned to them.
 
@@ -111,6 +125,8 @@ class AttendancePolicy(InForce):
         _("số buổi phải dự"), validators=[MinValueValidator(1), MaxValueValidator(31)]
     )
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+
+    objects = ProvinceRuleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("định mức dự sinh hoạt")
@@ -404,6 +420,8 @@ class ScoreSheet(InForce):
     fair_min = models.PositiveSmallIntegerField(_("điểm tối thiểu loại Khá"), default=70)
     average_min = models.PositiveSmallIntegerField(_("điểm tối thiểu loại Trung bình"), default=50)
 
+    objects = ProvinceRuleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("bảng chấm điểm sinh hoạt chi bộ")
         verbose_name_plural = _("bảng chấm điểm sinh hoạt chi bộ")
@@ -427,14 +445,16 @@ class ScoreSheet(InForce):
         """The sheet in force on ``on`` (today by default) of the province ``unit`` lies in,
         else the default sheet in force that day."""
         sheets = (
-            cls.objects.in_force(on or local_today())
-            .filter(Q(province__isnull=True) | Q(province__path__in=unit.ancestor_paths()))
-            .prefetch_related("criteria")
+            cls.objects.in_force(on or local_today()).applying_to(unit).prefetch_related("criteria")
         )
-        return sorted(
+        # The province's own first; of two in force, the one that took effect last.
+        return min(
             sheets,
-            key=lambda sheet: (sheet.province_id is None, sheet.valid_from or datetime.date.min),
-        )[0]
+            key=lambda sheet: (
+                sheet.province_id is None,
+                -(sheet.valid_from or datetime.date.min).toordinal(),
+            ),
+        )
 
     def is_used(self) -> bool:
         """Whether a meeting has been scored with this sheet (by a visiting member or by the

@@ -10,7 +10,6 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -498,7 +497,7 @@ def attendance_rules(request: PortalRequest) -> HttpResponse:
             messages.success(request, _("Đã đặt định mức mới của tỉnh."))
             return redirect(f"{reverse('attendance-rules')}?province={province.code}")
     policies = (
-        AttendancePolicy.objects.filter(Q(province=province) | Q(province__isnull=True))
+        AttendancePolicy.objects.applying_to(province)
         .select_related("province")
         .order_by("level", "role", "province__code", "valid_from")
     )

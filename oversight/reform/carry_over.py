@@ -3,7 +3,6 @@ the new commune that took most of X's cells; the office edits the list and confi
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
 from dataclasses import dataclass
 
@@ -32,7 +31,7 @@ def proposals(plan: ReorganisationPlan) -> list[Proposal]:
     a position, with the proposed new commune. A fixed number of queries."""
     if plan.status != PlanStatus.APPLIED:
         return []
-    eve = plan.effective_date - datetime.timedelta(days=1)
+    eve = plan.eve
     links = list(
         UnitLineage.objects.filter(plan=plan, predecessor__level="commune").select_related(
             "predecessor", "successor"
@@ -50,11 +49,15 @@ def proposals(plan: ReorganisationPlan) -> list[Proposal]:
         old_id = old_paths.get(path.rsplit("/", 2)[0] + "/")
         if old_id is not None and parent_id is not None:
             landed.setdefault(old_id, Counter())[parent_id] += 1
-    holders = set(Position.objects.current().values_list("user_id", flat=True).distinct())
-    ended = (
+    ended = list(
         Assignment.objects.filter(unit_id__in=list(successors), end_date=eve)
         .select_related("member", "unit")
         .order_by("unit__path", "member__full_name")
+    )
+    holders = set(
+        Position.objects.current()
+        .filter(user_id__in={a.member_id for a in ended})
+        .values_list("user_id", flat=True)
     )
     overseeing = set(
         Assignment.objects.open_on()

@@ -6,12 +6,14 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from oversight.forms import style_for_bootstrap
-from oversight.importing import UnitImportError, read_table, records
-from oversight.reform.plan import CROSSWALK_COLUMNS, TREE_COLUMNS
+from oversight.importing import COLUMNS, UnitImportError, read_table, records
+from oversight.models import check_basis_date
+from oversight.reform.plan import CROSSWALK_COLUMNS
 from oversight.reform.services import PlanFiles
 
 
@@ -37,18 +39,17 @@ class PlanUploadForm(forms.Form):
         style_for_bootstrap(self)
 
     def clean_tree(self) -> tuple[str, str]:
-        return _as_text(self.cleaned_data["tree"], TREE_COLUMNS)
+        return _as_text(self.cleaned_data["tree"], COLUMNS)
 
     def clean_crosswalk(self) -> tuple[str, str]:
         return _as_text(self.cleaned_data["crosswalk"], CROSSWALK_COLUMNS)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        basis, effective = cleaned.get("basis_date"), cleaned.get("effective_date")
-        if basis and effective and basis > effective:
-            self.add_error(
-                "basis_date", _("Nghị quyết phải ban hành trước hoặc đúng ngày có hiệu lực.")
-            )
+        try:
+            check_basis_date(cleaned.get("basis_date"), cleaned.get("effective_date"))
+        except ValidationError as error:
+            self.add_error(None, error)
         return cleaned
 
     def files_given(self) -> PlanFiles:

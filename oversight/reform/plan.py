@@ -21,10 +21,12 @@ from accounts.models import Position
 from assignments.models import Assignment, BreakthroughTask
 from oversight.clock import local_today
 from oversight.importing import (
-    CODE_PATTERN,
     ImportProblem,
     UnitImportError,
+    UnitRow,
+    check_unit_rows,
     read_table,
+    read_unit_file,
     records,
 )
 from oversight.models import Level, LineageKind, Unit, UnitLineage, path_for
@@ -33,7 +35,6 @@ from visits.models import Meeting, Reminder, ReminderKind, ReminderStatus, Visit
 if TYPE_CHECKING:
     from oversight.models import ReorganisationPlan
 
-TREE_COLUMNS = ("code", "name", "level", "division_type", "parent_code")
 CROSSWALK_COLUMNS = (
     "old_code", "old_name", "old_district_code", "old_province_code",
     "new_code", "new_name", "new_province_code", "share",
@@ -131,16 +132,6 @@ class ReformProblem(ImportProblem):
 
 
 @dataclass(frozen=True)
-class TreeRow:
-    number: int
-    code: str
-    name: str
-    level: str
-    division_type: str
-    parent_code: str
-
-
-@dataclass(frozen=True)
 class CrosswalkRow:
     number: int
     old_code: str
@@ -181,9 +172,9 @@ class CrosswalkRow:
         return next((t for t in self.tokens if t.startswith(EXPLAINED_ABSENCE)), "")
 
 
-def read_tree(text: str) -> list[TreeRow]:
-    table = read_table(io.BytesIO(text.encode("utf-8")), "tree.csv")
-    return [TreeRow(number=n, **values) for n, values in records(table, TREE_COLUMNS)]
+def read_tree(text: str) -> list[UnitRow]:
+    """The new tree, in the unit importer's own format."""
+    return read_unit_file(io.BytesIO(text.encode("utf-8")), "tree.csv")
 
 
 def read_crosswalk(text: str) -> list[CrosswalkRow]:
@@ -195,7 +186,7 @@ def read_crosswalk(text: str) -> list[CrosswalkRow]:
 class NewUnit:
     """A unit of the new tree: created by the plan, or already there (kept or renamed)."""
 
-    row: TreeRow
+    row: UnitRow
     existing: Unit | None = None
     predecessors: list[tuple[Unit, str, str]] = field(default_factory=list)  # unit, kind, part
 
@@ -217,7 +208,12 @@ class CellMove:
     old_commune: Unit
     target: str  # code of the new commune
     default: str
-    options: list[str]  # the new communes the old one went into
+    choices: dict[str, str]  # code → name: the new communes the old one went into, and target
+
+    @property
+    def is_choice(self) -> bool:
+        """Whether a person has something to choose: a split commune, or a cell placed by hand."""
+        return len(self.choices) > 1
 
 
 @dataclass
@@ -239,6 +235,7 @@ class Impact:
     """Everything a plan would do, and why it may not be applied yet."""
 
     effective_date: datetime.date
+    eve: datetime.date  # the last day of the old tree
     problems: list[ReformProblem] = field(default_factory=list)
     notes: list[ReformProblem] = field(default_factory=list)
     new_units: dict[str, NewUnit] = field(default_factory=dict)
@@ -253,9 +250,18 @@ class Impact:
     kept: dict[str, int] = field(default_factory=dict)
 
     @property
-    def eve(self) -> datetime.date:
-        """The last day of the old tree."""
-        return self.effective_date - datetime.timedelta(days=1)
+    def retirements(self) -> list[Retirement]:
+        """Every unit that ends on the eve: communes, districts, provinces."""
+        return [*self.retire_communes, *self.retire_districts, *self.retire_provinces]
+
+    @property
+    def new_communes(self) -> list[tuple[str, str]]:
+        """(code, name) of every commune of the new tree, by code."""
+        return sorted(
+            (code, unit.row.name)
+            for code, unit in self.new_units.items()
+            if unit.row.level == Level.COMMUNE
+        )
 
     @property
     def creates(self) -> list[NewUnit]:
@@ -294,7 +300,7 @@ class Impact:
 def impact(plan: ReorganisationPlan) -> Impact:
     """The dry run of ``plan`` against the portal as it is now (a fixed number of queries per
     batch of rows: the whole country reads in a few dozen)."""
-    result = Impact(effective_date=plan.effective_date)
+    result = Impact(effective_date=plan.effective_date, eve=plan.eve)
     try:
         tree = read_tree(plan.tree_text)
     except UnitImportError as error:
@@ -322,7 +328,7 @@ class _Planner:
         self,
         plan: ReorganisationPlan,
         result: Impact,
-        tree: list[TreeRow],
+        tree: list[UnitRow],
         crosswalk: list[CrosswalkRow],
     ):
         self.plan, self.result, self.tree, self.crosswalk = plan, result, tree, crosswalk
@@ -354,20 +360,13 @@ class _Planner:
     # The new tree ---------------------------------------------------------------------------
     def read_tree(self) -> None:
         name = self.plan.tree_name
-        seen: dict[str, int] = {}
+        # The unit importer's checks of each row, then the new tree's own: two levels.
+        problems, _valid = check_unit_rows(self.tree)
+        self.result.problems += [_in_file(problem, name) for problem in problems]
         provinces = {row.code for row in self.tree if row.level == Level.PROVINCE}
         for row in self.tree:
-            for column in ("code", "name", "level"):
-                if not getattr(row, column):
-                    self.problem("required", name, row=row.number, column=column)
-            if row.code and not CODE_PATTERN.match(row.code):
-                self.problem("bad_code", name, row=row.number, column="code", value=row.code)
-            if row.code in seen:
-                self.problem(
-                    "duplicate_code", name, row=row.number, column="code", value=row.code,
-                    limit=str(seen[row.code]),
-                )  # fmt: skip
-            seen.setdefault(row.code, row.number)
+            if row.level not in Level.values:
+                continue  # reported above
             if row.level not in (Level.PROVINCE, Level.COMMUNE):
                 self.problem("tree_level", name, row=row.number, column="level", value=row.level)
             elif row.level == Level.COMMUNE and row.parent_code not in provinces:
@@ -385,7 +384,7 @@ class _Planner:
             for row in self.tree
             if row.level == Level.COMMUNE
         }
-        bearing = {
+        self.bearing = {
             unit.code: unit
             for codes in _batches(list(new_paths))
             for unit in Unit.objects.active().filter(code__in=codes)
@@ -394,7 +393,7 @@ class _Planner:
             if row.level == Level.PROVINCE:
                 self.result.new_units[row.code] = NewUnit(row, existing.get(row.code))
             elif row.level == Level.COMMUNE:
-                holder = bearing.get(row.code)
+                holder = self.bearing.get(row.code)
                 there = (
                     holder if holder is not None and holder.path == new_paths[row.code] else None
                 )
@@ -416,7 +415,7 @@ class _Planner:
         """Each old commune (by id) and the rows that say where it went, after the choices
         made on the dry run for unresolved rows."""
         name = self.plan.crosswalk_name
-        communes = {c for c, u in self.result.new_units.items() if u.row.level == Level.COMMUNE}
+        communes = {code for code, _name in self.result.new_communes}
         choices = self.plan.choices or {}
         targets: dict[int, list[CrosswalkRow]] = defaultdict(list)
         pairs: set[tuple[str, str]] = set()
@@ -472,7 +471,8 @@ class _Planner:
         for code in communes:
             unit = self.result.new_units[code]
             if unit.existing is None and code not in leaving:
-                holder = Unit.objects.active().filter(code=code).first()
+                # The living units bearing the new codes were read with the new tree.
+                holder = self.bearing.get(code)
                 if holder is not None:
                     self.problem(
                         "code_taken", self.plan.tree_name, row=unit.row.number, column="code",
@@ -521,7 +521,9 @@ class _Planner:
             self.old_by_id[pk].path.split("/", 1)[0]: rows[0].new_province_code
             for pk, rows in targets.items()
         }
-        new_provinces = {c for c, u in self.result.new_units.items() if u.row.level == "province"}
+        new_provinces = {
+            c for c, u in self.result.new_units.items() if u.row.level == Level.PROVINCE
+        }
         for district in Unit.objects.active().filter(level=Level.DISTRICT, path__in=district_paths):
             into = new_province.get(district.path.split("/", 1)[0], "")
             self.result.retire_districts.append(Retirement(district, into))
@@ -568,7 +570,7 @@ class _Planner:
 
     def place_cells(self, targets: dict[int, list[CrosswalkRow]]) -> None:
         name = self.plan.crosswalk_name
-        communes = {c for c, u in self.result.new_units.items() if u.row.level == Level.COMMUNE}
+        names = dict(self.result.new_communes)
         placements = self.plan.placements or {}
         retiring = {r.unit.pk: r for r in self.result.retire_communes}
         cells = Unit.objects.active().filter(level=Level.CELL, parent_id__in=list(retiring))
@@ -577,11 +579,12 @@ class _Planner:
             retirement = retiring[commune_id]
             options = [row.new_code for row in targets[commune_id]]
             target = placements.get(cell.code, retirement.successor_code)
-            if target not in communes:
+            if target not in names:
                 self.problem("bad_placement", name, value=cell.code, limit=target)
                 continue
+            choices = {code: names[code] for code in (*options, target)}
             self.result.cells.append(
-                CellMove(cell, retirement.unit, target, retirement.successor_code, options)
+                CellMove(cell, retirement.unit, target, retirement.successor_code, choices)
             )
         # The cells as a subquery: a hundred thousand ids make a slow query text.
         moving = cells.values("pk")
@@ -596,11 +599,7 @@ class _Planner:
         }
 
     def abolished_ids(self) -> list[int]:
-        result = self.result
-        return [
-            r.unit.pk
-            for r in (*result.retire_communes, *result.retire_districts, *result.retire_provinces)
-        ]
+        return [r.unit.pk for r in self.result.retirements]
 
     def end_rows(self) -> None:
         """Open positions and assignments at abolished units end on the eve; one that starts

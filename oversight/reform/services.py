@@ -26,7 +26,6 @@ from oversight.models import (
     UnitLineage,
     UnitPlacement,
     path_for,
-    scope_for,
 )
 from oversight.reform.plan import Impact, ReformProblem, impact, read_tree
 from oversight.text import search_key
@@ -62,10 +61,10 @@ def plan_province(files: PlanFiles) -> Unit | None:
 
 
 def check_right(actor: User, province: Unit | None) -> None:
-    """An administrator may apply any plan; a province's office only one of its own province."""
-    if actor.is_superuser:
-        return
-    if province is None or not may(actor, RIGHT, province):
+    """An administrator may apply any plan; a province's office only one of its own province
+    (a plan of several provinces, or of a new one, has none: the administrator's)."""
+    allowed = may(actor, RIGHT, province) if province is not None else actor.is_superuser
+    if not allowed:
         raise PermissionDenied(
             _("Chỉ quản trị viên, hoặc văn phòng tỉnh ủy với tỉnh của mình, được sắp xếp đơn vị.")
         )
@@ -78,11 +77,11 @@ def do_create_plan(
     basis_number: str,
     basis_date: datetime.date,
 ) -> ReorganisationPlan:
-    """Store an uploaded plan (not applied) for its dry run; the files must be readable."""
-    read_tree(files.tree_text)  # a file that cannot be read is refused before it is stored
+    """Store an uploaded plan (not applied) for its dry run; the tree must be readable (it names
+    the province) and the resolution issued by its effective date."""
     province = plan_province(files)
     check_right(actor, province)
-    return ReorganisationPlan.objects.create(
+    plan = ReorganisationPlan(
         province=province,
         effective_date=effective_date,
         basis_number=basis_number.strip(),
@@ -93,6 +92,9 @@ def do_create_plan(
         crosswalk_text=files.crosswalk_text,
         created_by=actor,
     )
+    plan.full_clean()
+    plan.save()
+    return plan
 
 
 def do_save_choices(
@@ -130,8 +132,9 @@ def do_apply_plan(actor: User, plan: ReorganisationPlan) -> dict[str, int]:
         result = impact(locked)
         if result.problems:
             raise PlanRefused(result.problems)
-        scope = scope_for(actor)
-        outside = [u.code for u in _touched(result) if not scope.covers(u.path)]
+        # Every unit it retires or moves must lie where the actor holds the right (a province's
+        # office in its own province), not merely where they may look.
+        outside = [u.code for u in _touched(result) if not may(actor, RIGHT, u)]
         if outside:
             raise PermissionDenied(
                 _("Phương án chạm đến đơn vị ngoài phạm vi của bạn: %(codes)s")
@@ -149,12 +152,7 @@ def do_apply_plan(actor: User, plan: ReorganisationPlan) -> dict[str, int]:
 
 
 def _touched(result: Impact) -> list[Unit]:
-    return [
-        *(r.unit for r in result.retire_communes),
-        *(r.unit for r in result.retire_districts),
-        *(r.unit for r in result.retire_provinces),
-        *(move.cell for move in result.cells),
-    ]
+    return [*(r.unit for r in result.retirements), *(move.cell for move in result.cells)]
 
 
 def _write(actor: User, plan: ReorganisationPlan, result: Impact) -> None:
@@ -162,13 +160,12 @@ def _write(actor: User, plan: ReorganisationPlan, result: Impact) -> None:
     eve = result.eve
     # The old units leave first: a new commune takes the code of one of them, and only one
     # living unit may bear a code.
-    retired = [r.unit for r in (*result.retire_communes, *result.retire_districts,
-                                *result.retire_provinces)]  # fmt: skip
+    retired = [r.unit for r in result.retirements]
     for unit in retired:
         unit.is_active, unit.valid_to = False, eve
     Unit.objects.filter(pk__in=[u.pk for u in retired]).update(is_active=False, valid_to=eve)
     units = _write_new_units(actor, plan, result)
-    for retirement in (*result.retire_communes, *result.retire_districts, *result.retire_provinces):
+    for retirement in result.retirements:
         retirement.unit.merged_into = units.get(retirement.successor_code)
     _write_rows(Unit, [u for u in retired if u.merged_into is not None], ["merged_into_id"])
     _record_history(Unit, retired, actor, reason)
@@ -197,17 +194,15 @@ def _write(actor: User, plan: ReorganisationPlan, result: Impact) -> None:
         if r.successor_code in units
     ]
     UnitLineage.objects.bulk_create(links, batch_size=WRITE_BATCH, ignore_conflicts=True)
-    cells = []
     UnitPlacement.objects.bulk_create(
         [UnitPlacement(unit=move.cell, path=move.cell.path, until=eve) for move in result.cells],
         batch_size=WRITE_BATCH,
         ignore_conflicts=True,
     )
+    cells = [move.cell for move in result.cells]
     for move in result.cells:
-        target = units[move.target]
-        move.cell.parent = target
-        move.cell.path = path_for(move.cell.code, target.path)
-        cells.append(move.cell)
+        move.cell.parent = units[move.target]
+        move.cell.path = path_for(move.cell.code, move.cell.parent.path)
     _write_rows(Unit, cells, ["parent_id", "path"])
     _record_history(Unit, cells, actor, reason)
     _end_rows(actor, result, reason)
@@ -319,7 +314,7 @@ def _write_new_units(actor: User, plan: ReorganisationPlan, result: Impact) -> d
         default_user=actor,
         default_change_reason=plan.legal_basis,
     )
-    # bulk_create on PostgreSQL sets the ids; the dict holds the same objects.
+    # bulk_create sets the ids (PostgreSQL, SQLite): the dict holds the same objects.
     return units
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.rights import may_somewhere
+from oversight.forms import attach_errors
 from oversight.http import PortalRequest
 from oversight.importing import UnitImportError
 from oversight.models import ReorganisationPlan
@@ -47,6 +48,8 @@ def plan_list(request: PortalRequest) -> HttpResponse:
             form.add_error("tree", [str(problem) for problem in error.problems])
         except PermissionDenied as denied:
             form.add_error(None, str(denied))
+        except ValidationError as error:
+            attach_errors(form, error)
         else:
             return redirect("reform-plan", plan.pk)
     plans = ReorganisationPlan.objects.visible_to(request.user).select_related(
@@ -64,17 +67,12 @@ def plan_detail(request: PortalRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         return _post(request, plan)
     result = impact(plan)
-    communes = sorted(
-        (code, unit.row.name)
-        for code, unit in result.new_units.items()
-        if unit.row.level == "commune"
-    )
     unresolved = [p for p in result.problems if p.kind == "unresolved"]
     context: dict[str, Any] = {
         "plan": plan,
         "result": result,
         "totals": result.totals,
-        "communes": communes,
+        "communes": result.new_communes,
         "unresolved": unresolved,
         "creates": Paginator(result.creates, ROWS_PER_TABLE).get_page(request.GET.get("page")),
         "cells": result.cells[:ROWS_PER_TABLE],

@@ -2,6 +2,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
@@ -63,7 +64,9 @@ class Command(BaseCommand):
                     crosswalk_text=files.crosswalk_text,
                     choices=_pairs(options["choose"], "--choose"),
                     placements=_pairs(options["place"], "--place"),
+                    created_by=actor,
                 )
+                plan.full_clean()
                 result = impact(plan)
                 for problem in [*result.problems, *result.notes]:
                     self.stderr.write(str(problem))
@@ -85,6 +88,8 @@ class Command(BaseCommand):
             for refusal in error.problems:
                 self.stderr.write(str(refusal))
             raise CommandError("Tệp bị từ chối / file refused") from None
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
         except services.PlanRefused as refused:
             for problem in refused.problems:
                 self.stderr.write(str(problem))
