@@ -26,10 +26,10 @@ from assignments.services import (
     year_summary,
 )
 from oversight.clock import local_today
-from oversight.exports import download, table
 from oversight.forms import attach_errors
 from oversight.http import PortalRequest, unit_or_404
 from oversight.models import Unit
+from oversight.reporting.exports import download, table
 from oversight.uploads import serve_attachment
 
 

@@ -40,8 +40,8 @@ def main() -> None:
     from django.test import Client
 
     from accounts.models import User
-    from oversight import reports
     from oversight.models import Unit
+    from oversight.reporting import reports
     from visits.models import Visit, add_months
 
     first, last = national_data_set()

@@ -4,9 +4,10 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from assignments import views as assignment_views
-from oversight import audit_views, health, import_views, report_views
+from oversight import audit_views, health, import_views
 from oversight import views as oversight_views
 from oversight.reform import views as reform_views
+from oversight.reporting import views as report_views
 from visits import views as visit_views
 
 urlpatterns = [

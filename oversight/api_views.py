@@ -9,11 +9,11 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from oversight import reports
 from oversight.api import ReadOnlyScopedViewSet, validated_query
 from oversight.http import unit_or_404
 from oversight.models import Level, Unit, UnitQuerySet
-from oversight.report_forms import MAX_MONTHS, ReportForm
+from oversight.reporting import reports
+from oversight.reporting.forms import MAX_MONTHS, ReportForm
 
 
 class UnitSerializer(serializers.ModelSerializer):

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from oversight import audit
-from oversight.exports import download, table
 from oversight.http import PortalRequest
 from oversight.models import Unit
+from oversight.reporting.exports import download, table
 
 PER_PAGE = 50
 EXPORT_LIMIT = 20_000

@@ -22,8 +22,8 @@ from accounts.rights import may_somewhere
 from accounts.roles import Role
 from assignments.models import Assignment, BreakthroughTask
 from assignments.services import YearSummary, year_summary
-from oversight import reports
 from oversight.models import Unit
+from oversight.reporting import reports
 from visits.models import (
     Meeting,
     Reminder,

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 from accounts.resources import PositionImportResource
 from accounts.rights import may_somewhere
 from assignments.resources import AssignmentImportResource, BreakthroughTaskImportResource
-from oversight.exports import download, table
 from oversight.http import PortalRequest
+from oversight.reporting.exports import download, table
 from oversight.resources import ScopedImportResource
 from visits.resources import CellResource, MeetingScheduleResource
 

@@ -6,11 +6,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from assignments.models import Assignment
-from oversight import charts
 from oversight import home as agenda
 from oversight.clock import local_today
 from oversight.http import PortalRequest, date_from, unit_or_404
 from oversight.models import Level, Unit, UnitLineage
+from oversight.reporting import charts
 from visits.models import Meeting, MeetingSchedule, Visit, add_months
 
 SEARCH_LIMIT = 30

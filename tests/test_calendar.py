@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from assignments.models import BreakthroughTask, TaskKind, TaskStatus
 from oversight.clock import local_today
-from oversight.reports import compliance, coverage
+from oversight.reporting.reports import compliance, coverage
 from tests.clock import local
 from tests.conftest import fresh
 from tests.factories import PositionFactory, UserFactory

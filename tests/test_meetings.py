@@ -271,7 +271,7 @@ def test_a_meeting_is_scored_with_the_sheet_of_its_day_and_a_used_sheet_is_not_c
 
 
 def test_a_policy_changed_from_a_day_on_leaves_past_compliance_as_it_was(people, oversight):
-    from oversight.reports import compliance
+    from oversight.reporting.reports import compliance
 
     office = people.province_office
     first, last = datetime.date(2026, 1, 1), datetime.date(2026, 12, 1)

@@ -26,7 +26,7 @@ from oversight.models import (
 )
 from oversight.reform import services
 from oversight.reform.plan import impact
-from oversight.reports import compliance, quality
+from oversight.reporting.reports import compliance, quality
 from tests.clock import local
 from tests.conftest import fresh
 from tests.factories import PositionFactory, UnitFactory, UserFactory
@@ -563,7 +563,7 @@ def test_the_july_2025_reform_of_tuyen_quang_and_ha_giang_from_the_command_line(
 
 
 def test_coverage_lists_the_new_communes_nobody_oversees(people, oversight, tree):
-    from oversight.reports import coverage
+    from oversight.reporting.reports import coverage
 
     services.do_apply_plan(people.admin, make_plan(people.admin))
     report = coverage(fresh(people.province_office), tree.province, 3)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from assignments.models import Assignment
-from oversight.reports import compliance, coverage, is_due, quality
+from oversight.reporting.reports import compliance, coverage, is_due, quality
 from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory

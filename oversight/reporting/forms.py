@@ -8,7 +8,7 @@ from accounts.models import User
 from oversight.clock import local_today
 from oversight.http import unit_or_404
 from oversight.models import Unit, scope_for
-from oversight.reports import default_root
+from oversight.reporting.reports import default_root
 from visits.models import add_months
 
 MAX_MONTHS = 24

@@ -9,10 +9,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from oversight import charts, reports
-from oversight.exports import download, table
 from oversight.http import PortalRequest
-from oversight.report_forms import ReportForm
+from oversight.reporting import charts, reports
+from oversight.reporting.exports import download, table
+from oversight.reporting.forms import ReportForm
 from visits.models import Rating, Visit, VisitStatus, add_months
 
 VISITS_PER_PAGE = 50
