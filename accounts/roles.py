@@ -31,6 +31,7 @@ _READ = [
     "visits.view_meetingschedule",
     "visits.view_visit",
     "assignments.view_breakthroughtask",
+    "reporting.view_issueddocument",
 ]
 _MEMBER = [*_READ, "visits.add_visit", "visits.change_visit"]
 _ASSIGNER = [*_MEMBER, "assignments.add_assignment", "assignments.change_assignment"]
@@ -61,6 +62,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "assignments.add_breakthroughtask",
         "assignments.change_breakthroughtask",
         "assignments.evaluate_task",
+        "reporting.add_issueddocument",
     ],
 }
 

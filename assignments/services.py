@@ -19,6 +19,7 @@ from assignments.models import (
     Assignment,
     AssignmentKind,
     BreakthroughTask,
+    BreakthroughTaskQuerySet,
     ExtensionRequest,
     ExtensionStatus,
     TaskKind,
@@ -334,9 +335,14 @@ class YearSummary:
     overdue: int
 
 
-def year_summary(user: User, year: int) -> YearSummary:
-    """The article's figures for a year: how many tasks, how many commissioned, how many done."""
-    tasks = BreakthroughTask.objects.visible_to(user).filter(year=year)
+def year_summary(
+    user: User, year: int, tasks: BreakthroughTaskQuerySet | None = None
+) -> YearSummary:
+    """The article's figures for a year: how many tasks, how many commissioned, how many done;
+    of the person's whole scope, or of ``tasks`` (already through the gate) when given."""
+    tasks = (tasks if tasks is not None else BreakthroughTask.objects.visible_to(user)).filter(
+        year=year
+    )
     today = local_today()
     done = [TaskResult.COMPLETED, TaskResult.COMPLETED_LATE]
     counts = tasks.aggregate(

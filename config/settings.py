@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "assignments",
     "visits",
+    "oversight.reporting",
 ]
 
 MIDDLEWARE = [

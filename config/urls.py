@@ -8,6 +8,7 @@ from oversight import audit_views, health, import_views
 from oversight import views as oversight_views
 from oversight.reform import views as reform_views
 from oversight.reporting import views as report_views
+from oversight.reporting.documents import views as document_views
 from visits import views as visit_views
 
 urlpatterns = [
@@ -44,6 +45,44 @@ urlpatterns = [
         name="reform-carry-over",
     ),
     path("meetings/<int:pk>/", visit_views.meeting_detail, name="meeting-detail"),
+    path(
+        "meetings/<int:pk>/score-sheet/",
+        document_views.new_document,
+        {"kind": "score_sheet"},
+        name="document-score-sheet",
+    ),
+    path("documents/", document_views.issued_list, name="document-list"),
+    path("documents/<int:pk>/", document_views.issued_detail, name="document-detail"),
+    path(
+        "documents/<int:pk>/pdf/",
+        document_views.issued_file,
+        {"file_format": "pdf"},
+        name="document-pdf",
+    ),
+    path(
+        "documents/<int:pk>/docx/",
+        document_views.issued_file,
+        {"file_format": "docx"},
+        name="document-docx",
+    ),
+    path(
+        "documents/new/attendance/",
+        document_views.new_document,
+        {"kind": "attendance_report"},
+        name="document-new-attendance",
+    ),
+    path(
+        "documents/new/tasks/",
+        document_views.new_document,
+        {"kind": "tasks_report"},
+        name="document-new-tasks",
+    ),
+    path(
+        "documents/new/register/",
+        document_views.new_document,
+        {"kind": "register"},
+        name="document-new-register",
+    ),
     path("imports/<str:name>/", import_views.import_upload, name="import-upload"),
     path("imports/<str:name>/confirm/", import_views.import_confirm, name="import-confirm"),
     path("tasks/", assignment_views.task_board, name="task-board"),

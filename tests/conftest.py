@@ -79,6 +79,12 @@ def second_factor_not_required(settings):
     settings.TWO_FACTOR_REQUIRED = False
 
 
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path):
+    """Uploaded and issued files go to the test's own folder, never to the checkout's var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def require_services() -> bool:
     return settings.REQUIRE_SERVICES

@@ -240,8 +240,10 @@ def compliance(
     last: datetime.date,
     today: datetime.date | None = None,
     structure: datetime.date | None = None,
+    member: User | None = None,
 ) -> ComplianceReport:
-    """Members × periods under ``root`` from ``first``'s month to ``last``'s, per the policy table.
+    """Members × periods under ``root`` from ``first``'s month to ``last``'s, per the policy table
+    (one ``member``'s row alone, when given: the register of their attendance).
 
     A visit counts in the period of its meeting's date, for the assignment it was logged under;
     each assigned area counts at most its required number, so two visits to one commune do not
@@ -259,6 +261,8 @@ def compliance(
     )
     range_end = add_months(months[-1], 1) - datetime.timedelta(days=1)
     in_range = under(Assignment.objects, user, root, structure).overlapping(months[0], range_end)
+    if member is not None:
+        in_range = in_range.filter(member=member)
     path = "unit__path" if structure is None else "structure_path"
     assignments = list(
         in_range.order_by("member__full_name", "member__username", path).values_list(
