@@ -7,6 +7,7 @@ import io
 import threading
 import unicodedata
 from pathlib import Path
+from typing import cast
 
 import docx
 import pytest
@@ -16,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from docx.shared import Pt
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 from reportlab.pdfbase.ttfonts import TTFontFile
 
 from accounts.roles import Role
@@ -80,8 +82,9 @@ def pdf_fonts(data: bytes) -> set[tuple[str, bool]]:
     """Each font the PDF uses, and whether its program is embedded."""
     fonts = set()
     for page in PdfReader(io.BytesIO(data)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
+        resources = cast(DictionaryObject, page["/Resources"].get_object())
+        for reference in cast(DictionaryObject, resources["/Font"]).values():
+            font = cast(DictionaryObject, reference.get_object())
             descriptor = font.get("/FontDescriptor")
             embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
             fonts.add((str(font["/BaseFont"]), embedded))

@@ -20,6 +20,9 @@ from accounts.models import Position, User
 from accounts.roles import Role
 from assignments.models import Assignment, BreakthroughTask, TaskKind, TaskProgress, TaskStatus
 from oversight.models import Level, ReorganisationPlan
+from oversight.reporting.documents.content import Request, default_sign_off
+from oversight.reporting.models import DocumentKind
+from oversight.reporting.services import do_issue_document
 from tests.clock import TODAY
 from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory
 from visits.models import Meeting, MeetingSchedule, Visit, VisitKind, VisitStatus
@@ -141,8 +144,14 @@ def other_province(people, oversight, tree):
         tree_name="cay.csv", tree_text="code,name,level,division_type,parent_code\n",
         crosswalk_name="bang.csv", crosswalk_text="old_code\n", created_by=office.user,
     )  # fmt: skip
+    report_of_theirs = do_issue_document(
+        office.user,
+        Request(DocumentKind.TASKS_REPORT, province, year=TODAY.year),
+        default_sign_off(province, TODAY),
+    )
     return {
         "reorganisations": plan.pk,
+        "documents": report_of_theirs.pk,
         "code": cell.code,
         "visits": visit.pk,
         "meetings": meeting.pk,

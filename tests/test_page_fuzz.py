@@ -14,6 +14,9 @@ from hypothesis import strategies as st
 from accounts.models import Position
 from assignments.models import BreakthroughTask, TaskKind, TaskProgress, TaskStatus
 from oversight.models import ReorganisationPlan
+from oversight.reporting.documents.content import Request, default_sign_off
+from oversight.reporting.models import DocumentKind
+from oversight.reporting.services import do_issue_document
 from tests.clock import TODAY
 from tests.test_leaks import ALL_PATTERNS, concrete
 from visits.models import FieldVisitType, Visit, VisitKind, VisitStatus
@@ -91,8 +94,14 @@ def world(people, oversight, tree):
         tree_name="cay.csv", tree_text="code,name,level,division_type,parent_code\n",
         crosswalk_name="bang.csv", crosswalk_text="old_code\n", created_by=people.province_office,
     )  # fmt: skip
+    issued = do_issue_document(
+        people.province_office,
+        Request(DocumentKind.TASKS_REPORT, tree.province, year=TODAY.year),
+        default_sign_off(tree.province, TODAY),
+    )
     return {
         "reorganisations": plan.pk,
+        "documents": issued.pk,
         "code": tree.cell_a.code,
         "units": tree.cell_a.code,
         "visits": visit.pk,
