@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/national_reports.py
 	$(BIN)/python bench/home.py
 	$(BIN)/python bench/reform.py
+	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/import_assignments.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/api_load.py

@@ -19,10 +19,10 @@ from accounts.rights import may, may_somewhere
 from oversight.forms import attach_errors
 from oversight.http import PortalRequest, id_from
 from oversight.models import Unit
-from oversight.reporting.documents import content, layout
+from oversight.reporting.documents import content, layout, pdf, word
 from oversight.reporting.documents.forms import DocumentForm
 from oversight.reporting.models import DocumentKind, IssuedDocument
-from oversight.reporting.services import ISSUE_RIGHT, do_issue_document, rendered
+from oversight.reporting.services import ISSUE_RIGHT, do_issue_document
 from visits.models import Meeting
 
 PER_PAGE = 50
@@ -79,9 +79,8 @@ def new_document(request: PortalRequest, kind: str, pk: int | None = None) -> Ht
     document = content.build(request.user, asked, sign_off)
     file_format = request.GET.get("format")
     if file_format in CONTENT_TYPES:
-        docx_bytes, pdf_bytes = rendered(document)
-        data_bytes = pdf_bytes if file_format == "pdf" else docx_bytes
-        return _file(data_bytes, file_format, _draft_name(document))
+        writer = pdf if file_format == "pdf" else word
+        return _file(writer.render(document), file_format, _draft_name(document))
     return _form_page(request, kind, form, meeting, document=document, asked=asked)
 
 
