@@ -199,6 +199,12 @@ def test_the_attendance_report_as_issued_carries_the_form_and_the_report_figures
         SECRETARY,
     ]
     assert any("Chi bộ họp đúng giờ." in line for line in lines)
+    assert any("Thêm tài liệu" in line for line in lines)
+    # Nobody attended Khuổi Lừa this year; the members short of the policy are listed.
+    assert "Có 1 chi bộ chưa có cấp ủy viên dự sinh hoạt trong kỳ." in lines
+    assert ["1", "Chi bộ thôn Khuổi Lừa", "Xã Sơn Phú"] in tables[3]
+    short = [row for row in figures.rows if row.total.logged < row.total.required]
+    assert short and [row[1] for row in tables[4][1:]] == [row.name for row in short]
 
     data = issued.pdf.read()
     text = pdf_text(data)
@@ -268,6 +274,8 @@ def test_two_offices_issuing_at_once_get_two_numbers(people, tree):
         user=UserFactory(username="tinh.vp2"), unit=tree.province, role=Role.OFFICE_STAFF
     ).user
     offices = [fresh(people.province_office), fresh(second)]
+    # The counter exists already: the two then race on its row, not on inserting it.
+    do_issue_document(offices[0], year_report(tree.province), sign_off(tree.province))
     start = threading.Barrier(2)
     numbers, errors = [], []
 
@@ -287,8 +295,8 @@ def test_two_offices_issuing_at_once_get_two_numbers(people, tree):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert sorted(numbers) == [1, 2]
-    assert sorted(IssuedDocument.objects.values_list("number", flat=True)) == [1, 2]
+    assert sorted(numbers) == [2, 3]
+    assert sorted(IssuedDocument.objects.values_list("number", flat=True)) == [1, 2, 3]
 
 
 @pytest.mark.usefixtures("signed")

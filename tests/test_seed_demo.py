@@ -1,7 +1,9 @@
 """The demo province: complete, logins that work, each seeing its own subtree, and idempotent."""
 
 import datetime
+import io
 
+import docx
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -121,6 +123,13 @@ def test_demo_board_shows_the_articles_2019_figures(client, db):
     client.force_login(office)
     page = client.get(reverse("task-board"), {"year": 2019})
     assert "9/10" in page.text
+    report = client.get(reverse("document-new-tasks"), {
+        "unit": "P08", "year": "2019", "date": local_today().isoformat(), "signer_title": "BÍ THƯ",
+        "signer_name": "Bí thư", "recipients": "Lưu Văn phòng Tỉnh ủy.", "format": "docx",
+    })  # fmt: skip
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(report.content)).paragraphs)
+    assert "giao 25 nhiệm vụ đột phá" in text and "trong đó 10 nhiệm vụ đặt hàng" in text
+    assert "9/10 nhiệm vụ đặt hàng đã hoàn thành" in text
 
 
 @pytest.mark.parametrize(
