@@ -589,3 +589,40 @@ def test_the_issued_list_costs_the_same_queries_whatever_its_length(
         page = client.get(reverse("document-list"), {"kind": DocumentKind.ATTENDANCE_REPORT})
     assert page.text.count("BC/HU") == 4
     assert len(five) == len(one), "\n".join(q["sql"] for q in five.captured_queries)
+
+
+@pytest.mark.usefixtures("signed")
+@pytest.mark.parametrize("kind", [k.value for k in DocumentKind])
+def test_every_document_opens_in_both_formats_in_the_official_form(people, oversight, tree, kind):
+    log(oversight.district_member, oversight.meeting_a, findings="Đảng viên phát biểu sôi nổi")
+    asked = {
+        "attendance_report": year_report(tree.province),
+        "tasks_report": content.Request(kind, tree.province, year=YEAR),
+        "register": content.Request(
+            kind, tree.province, year=YEAR, member=oversight.district_member
+        ),
+        "score_sheet": content.Request(kind, tree.commune_a, meeting=oversight.meeting_a),
+    }[kind]
+    signature = layout.Signature("T/M BAN THƯỜNG VỤ", "PHÓ BÍ THƯ", "Lò Thị Ký")
+    document = content.build(
+        fresh(people.province_office), asked, content.SignOff(TODAY, signature, ["Lưu."])
+    )
+    issuer = layout.issuer_of(asked.unit)
+    date_line = layout.date_line(issuer.place, TODAY)
+
+    _parsed, _lines, tables = docx_text(word.render(document))
+    left, right = tables[0][0]
+    assert issuer.name in left.split("\n") and right.split("\n") == [layout.PARTY, date_line]
+    recipients, signed_by = tables[-1][0]
+    assert recipients == "Nơi nhận:\n- Lưu."
+    assert [line for line in signed_by.split("\n") if line] == [
+        "T/M BAN THƯỜNG VỤ",
+        "PHÓ BÍ THƯ",
+        "Lò Thị Ký",
+    ]
+    data = pdf.render(document)
+    text = pdf_text(data)
+    for expected in [issuer.name, layout.PARTY, date_line, document.kind, "Lò Thị Ký"]:
+        assert expected in text, expected
+    assert all(embedded for _name, embedded in pdf_fonts(data))
+    assert covered_by_the_fonts(text) == set()

@@ -27,6 +27,7 @@ from oversight.reporting.documents.layout import (
     Signature,
     Table,
     Text,
+    committee_name,
     issuer_of,
 )
 from visits.models import Meeting, ScoreSheet, Visit, VisitKind, add_months
@@ -133,6 +134,11 @@ def build(user: User, request: Request, sign_off: SignOff) -> Document:
     if request.kind == "score_sheet" and request.meeting is not None:
         return score_sheet(user, request.meeting, sign_off)
     raise ValueError(f"incomplete request: {request}")
+
+
+def _body_of(unit: Unit) -> str:
+    """Where a position is held, as a title names it: "Tỉnh ủy Tuyên Quang", a cell by name."""
+    return unit.name if unit.level == Level.CELL else committee_name(unit)[0]
 
 
 def _percent(part: int, whole: int) -> str:
@@ -342,7 +348,7 @@ def attendance_register(
             Text(
                 "Chức vụ: "
                 + "; ".join(
-                    f"{p.get_role_display()} {p.unit.name}"
+                    f"{p.get_role_display()} {_body_of(p.unit)}"
                     for p in member.positions.current(sign_off.date).select_related("unit")
                 ),
                 "item",
@@ -365,7 +371,7 @@ def attendance_register(
                     ]
                     for i, v in enumerate(visits, start=1)
                 ],
-                widths=[0.08, 0.14, 0.22, 0.15, 0.11, 0.30],
+                widths=[0.08, 0.16, 0.22, 0.15, 0.10, 0.29],
                 numeric=frozenset({0}),
             ),
         ]
@@ -481,7 +487,7 @@ def tasks_report(user: User, unit: Unit, year: int, sign_off: SignOff) -> Docume
                     ]
                     for i, task in enumerate(listed, start=1)
                 ],
-                widths=[0.08, 0.33, 0.12, 0.18, 0.14, 0.15],
+                widths=[0.08, 0.31, 0.12, 0.18, 0.16, 0.15],
                 numeric=frozenset({0}),
             ),
         ]
