@@ -626,3 +626,17 @@ def test_every_document_opens_in_both_formats_in_the_official_form(people, overs
         assert expected in text, expected
     assert all(embedded for _name, embedded in pdf_fonts(data))
     assert covered_by_the_fonts(text) == set()
+
+
+def test_what_people_wrote_prints_as_text_never_as_markup():
+    """ReportLab reads a paragraph as markup: findings with < > & print as written."""
+    findings = 'Đảng viên nói: "<b>5 > 3</b> & đủ"'
+    document = layout.Document(
+        issuer=layout.Issuer("", "TỈNH ỦY A", "TU", "A", "Tỉnh ủy A"),
+        kind="BÁO CÁO",
+        subject="thử",
+        date=TODAY,
+        body=[layout.Text(findings)],
+        signature=layout.Signature("", "BÍ THƯ", "B"),
+    )
+    assert findings in pdf_text(pdf.render(document))

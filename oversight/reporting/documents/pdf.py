@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 from functools import cache
 from pathlib import Path
-from xml.sax.saxutils import escape
 
+from django.utils.html import escape
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.fonts import addMapping
