@@ -78,8 +78,9 @@ def _rule_under(paragraph: Paragraph, indent_mm: float) -> None:
     paragraph.paragraph_format.right_indent = Mm(indent_mm)
 
 
-def _repeat_as_header(row: docx.table._Row) -> None:
-    marker = OxmlElement("w:tblHeader")
+def _mark_row(row: docx.table._Row, flag: str) -> None:
+    """``w:tblHeader`` repeats the row on every page; ``w:cantSplit`` keeps it on one."""
+    marker = OxmlElement(f"w:{flag}")
     marker.set(qn("w:val"), "true")
     row._tr.get_or_add_trPr().append(marker)
 
@@ -139,7 +140,7 @@ def _table(out: docx.document.Document, block: layout.Table) -> None:
     table.autofit = False
     widths = [Mm(TEXT_WIDTH_MM * share) for share in block.widths]
     header = table.rows[0]
-    _repeat_as_header(header)
+    _mark_row(header, "tblHeader")
     for cell, text, width in zip(header.cells, block.header, widths, strict=True):
         cell.width = width
         _line(cell, text, 12, bold=True, paragraph=cell.paragraphs[0])
@@ -157,6 +158,7 @@ def _table(out: docx.document.Document, block: layout.Table) -> None:
 def _footer(out: docx.document.Document, document: layout.Document) -> None:
     _line(out, "")
     table = out.add_table(rows=1, cols=2)
+    _mark_row(table.rows[0], "cantSplit")  # the signature never parts from "Nơi nhận"
     left, right = table.rows[0].cells
     _line(left, "Nơi nhận:", 12, bold=True, italic=True, align="left", paragraph=left.paragraphs[0])
     for recipient in document.recipients:
