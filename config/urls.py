@@ -9,10 +9,15 @@ from oversight import views as oversight_views
 from oversight.reform import views as reform_views
 from oversight.reporting import views as report_views
 from oversight.reporting.documents import views as document_views
+from visits import offline
 from visits import views as visit_views
 
 urlpatterns = [
     path("", oversight_views.home, name="home"),
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("manifest.webmanifest", offline.web_manifest, name="web-manifest"),
+    path("offline/session/", offline.session_probe, name="offline-session"),
+    path("offline/pages/", offline.offline_pages, name="offline-pages"),
     path("units/", oversight_views.unit_roots, name="unit-roots"),
     path("units/search/", oversight_views.unit_search, name="unit-search"),
     path("units/<str:code>/", oversight_views.unit_detail, name="unit-detail"),

@@ -267,7 +267,7 @@ def test_periods_in_progress_are_left_out_and_said_so(people, oversight, tree):
     assert notes == [f"Số liệu không tính các tháng chưa khóa sổ (11/{YEAR}, 12/{YEAR})."]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("signed")
 def test_two_offices_issuing_at_once_get_two_numbers(people, tree):
     second = PositionFactory(

@@ -26,6 +26,7 @@ from oversight.forms import attach_errors
 from oversight.http import PortalRequest, id_from, redirect_to_next, unit_or_404, uuid_from
 from oversight.models import Level, Unit
 from oversight.uploads import serve_attachment
+from visits import offline
 from visits.calendar import meetings_calendar
 from visits.forms import (
     MeetingChangeForm,
@@ -125,11 +126,19 @@ def visit_create(request: PortalRequest) -> HttpResponse:
     """Log a visit: to a meeting (``?meeting=ID``, prefilled) or a field visit (``?kind=field``)."""
     member = _member_for(request)
     token = request.POST.get("client_token")
+    outbox = offline.wants_outbox_reply(request)
+    existing = None
     if token:
         token = str(uuid_from(token, "client_token"))
-        # A second click on "Gửi" sends the same token: show the visit the first one made.
-        existing = Visit.objects.visible_to(request.user).filter(client_token=token).first()
-        if existing is not None:
+        # A second click on "Gửi", or the outbox sending again after a lost reply, sends the
+        # same token: it lands on the visit the first one made.
+        existing = (
+            Visit.objects.visible_to(request.user)
+            .select_related("meeting")
+            .filter(client_token=token)
+            .first()
+        )
+        if existing is not None and not outbox:
             return redirect("visit-detail", existing.pk)
     visit = Visit(member=member, logged_by=request.user)
     meeting_id = request.GET.get("meeting") or request.POST.get("meeting")
@@ -139,7 +148,10 @@ def visit_create(request: PortalRequest) -> HttpResponse:
             pk=id_from(meeting_id),
         )
         earlier = Visit.objects.filter(member=member, meeting=meeting).first()
-        if earlier is not None:
+        if earlier is not None and existing is None:
+            if outbox:
+                message = _("Bạn đã ghi nhận buổi sinh hoạt này rồi.")
+                return offline.refused(token or "", message, {"visit": [earlier.pk]}, 409)
             return redirect("visit-detail", earlier.pk)
         visit.kind, visit.meeting, visit.unit, visit.date = (
             VisitKind.MEETING,
@@ -151,7 +163,22 @@ def visit_create(request: PortalRequest) -> HttpResponse:
         visit.kind = VisitKind.FIELD
     if token:
         visit.client_token = token
+    if existing is not None:
+        return _replayed(request, visit, existing)
     return _visit_form(request, visit)
+
+
+def _replayed(request: PortalRequest, visit: Visit, existing: Visit) -> HttpResponse:
+    """The outbox sent a visit whose client id already made one: the same content is done
+    (200, that visit), other content a conflict naming the fields that differ (409)."""
+    form = VisitForm(request.POST, request.FILES, instance=visit)
+    differing = offline.replay_differences(form, existing)
+    if not differing:
+        return offline.saved(existing, 200)
+    message = _("Mã gửi này đã dùng cho một bản ghi khác nội dung: %(fields)s.") % {
+        "fields": ", ".join(differing)
+    }
+    return offline.refused(str(existing.client_token), message, {"fields": differing}, 409)
 
 
 @login_required
@@ -167,6 +194,7 @@ def visit_edit(request: PortalRequest, pk: int) -> HttpResponse:
 
 def _visit_form(request: PortalRequest, visit: Visit) -> HttpResponse:
     form = VisitForm(request.POST or None, request.FILES or None, instance=visit)
+    outbox = request.method == "POST" and offline.wants_outbox_reply(request)
     if request.method == "POST" and form.is_valid():
         try:
             visit = do_save_visit(request.user, form.instance, submit="submit" in request.POST)
@@ -175,12 +203,21 @@ def _visit_form(request: PortalRequest, visit: Visit) -> HttpResponse:
         except IntegrityError:
             form.add_error(None, _("Bạn đã ghi nhận buổi sinh hoạt này rồi."))
         else:
+            if outbox:
+                return offline.saved(visit, 201)
             if visit.status == VisitStatus.SUBMITTED:
                 messages.success(request, _("Đã gửi để văn phòng duyệt."))
             else:
                 messages.success(request, _("Đã lưu nháp."))
             return redirect("visit-detail", visit.pk)
     status = 400 if request.method == "POST" else 200
+    if outbox:
+        errors = {
+            str(form.fields[name].label) if name in form.fields else "": list(messages_)
+            for name, messages_ in form.errors.items()
+        }
+        message = _("Bản ghi chưa được nhận: hãy sửa rồi gửi lại.")
+        return offline.refused(str(visit.client_token), message, errors, 400)
     context = {"form": form, "visit": visit, "score_fields": form.score_field_names()}
     return render(request, "visits/visit_form.html", context, status=status)
 

@@ -22,7 +22,9 @@
       fields.forEach(function (field) { data[field.name] = field.type === "checkbox" ? field.checked : field.value; });
       try { window.localStorage.setItem(key, JSON.stringify(data)); } catch (e) { /* storage full or blocked */ }
     });
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
+      // "Gửi" on an outbox form: outbox.js clears the draft once the visit is stored.
+      if (form.hasAttribute("data-outbox") && event.submitter && event.submitter.name === "submit") return;
       try { window.localStorage.removeItem(key); } catch (e) { /* ignore */ }
     });
   });
