@@ -163,3 +163,20 @@ def test_member_pages_carry_the_outbox(client, oversight, page):
         assert "data-outbox" in html
     else:
         assert 'data-testid="offline-keep"' in html and 'data-testid="outbox-send"' in html
+
+
+def test_the_api_treats_a_client_id_sent_again_the_same_way(oversight):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(fresh(oversight.district_member))
+    token = str(uuid.uuid4())
+    body = {"client_id": token, "kind": "meeting", "meeting": oversight.meeting_a.pk,
+            "findings": "Qua API"}  # fmt: skip
+    first = api.post("/api/v1/visits/", body, format="json")
+    again = api.post("/api/v1/visits/", body, format="json")
+    other = api.post("/api/v1/visits/", {**body, "findings": "Khác"}, format="json")
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 409)
+    assert first.json()["client_id"] == token and again.json()["id"] == first.json()["id"]
+    assert list(other.json()["errors"]) == ["findings"]
+    assert Visit.objects.count() == 1

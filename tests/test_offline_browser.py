@@ -162,7 +162,7 @@ def test_a_reply_lost_after_the_server_saved_still_ends_with_one_visit(
     context = browser.new_context(viewport=PHONE, service_workers="block")
     page = context.new_page()
     sign_in(page, base)
-    lost = []
+    lost: list[str] = []
 
     def lose_the_first_reply(route):
         if route.request.method == "POST" and not lost:
@@ -241,7 +241,12 @@ def test_a_refused_item_is_kept_with_its_reason_and_the_next_still_goes(
     page.wait_for_url(f"{base}/my/")
     waiting(page, 2)
     messages: list[str] = []
-    page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
+
+    def answer(dialog) -> None:
+        messages.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
     # "Đăng xuất", as the folded phone menu's button sends it.
     page.evaluate("() => document.querySelector('form[data-logout]').requestSubmit()")
     for _ in range(50):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -143,10 +144,16 @@ class VisitSerializer(serializers.ModelSerializer):
     field_type = serializers.ChoiceField(
         choices=FieldVisitType.choices, required=False, allow_blank=True
     )
+    client_id = serializers.UUIDField(
+        source="client_token",
+        required=False,
+        help_text="made by the client when the record is started; sending it again is "
+        "harmless: the same content answers 200 with the visit it made, other content 409",
+    )
 
     class Meta:
         model = Visit
-        fields = ["id", "member", "kind", "meeting", "unit", "date", "field_type",
+        fields = ["id", "client_id", "member", "kind", "meeting", "unit", "date", "field_type",
                   "members_present", "members_total", "findings", "recommendations",
                   "follow_up_needed", "score_points", "score_total", "rating", "status",
                   "review_comment", "submitted_at", "reviewed_at"]  # fmt: skip
@@ -195,14 +202,33 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySco
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        token = data.pop("client_token", None)
+        if token is not None:
+            existing = Visit.objects.visible_to(request.user).filter(client_token=token).first()
+            if existing is not None:
+                return self._replayed(existing, data)
         visit = Visit(
             member=data.pop("member", request.user),
             logged_by=request.user,
             kind=data.pop("kind", VisitKind.MEETING),
         )
+        if token is not None:
+            visit.client_token = token
         response = self._save(visit, data, submit=False)
         response.status_code = 201
         return response
+
+    def _replayed(self, existing: Visit, data: dict[str, Any]) -> Response:
+        """ODK Central's rule for a client id sent again: the same content is the visit it
+        made (200), other content a conflict naming the fields that differ (409)."""
+        differing = sorted(name for name, value in data.items() if getattr(existing, name) != value)
+        if not differing:
+            return Response(self.get_serializer(existing).data)
+        detail = _("Mã gửi này đã dùng cho một bản ghi khác nội dung: %(fields)s.") % {
+            "fields": ", ".join(differing)
+        }
+        errors = {name: [str(_("khác với bản ghi đã nhận"))] for name in differing}
+        return Response({"detail": detail, "errors": errors}, status=409)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         visit = self.get_object()
@@ -211,7 +237,7 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySco
         data = {
             k: v
             for k, v in serializer.validated_data.items()
-            if k not in ("member", "kind", "meeting")
+            if k not in ("member", "kind", "meeting", "client_token")
         }
         return self._save(visit, data, submit=False)
 
