@@ -145,6 +145,14 @@ def test_written_offline_survives_a_reload_and_a_restart_then_lands_once(
         sign_in(page, base)  # the session did not outlive the browser
     item_state(page, "sent")
     waiting(page, 0)
+    # Nothing waits now: signing out is allowed, and leaves no page or record on the phone.
+    page.evaluate("() => document.querySelector('form[data-logout]').requestSubmit()")
+    page.wait_for_url(f"{base}/login/**")
+    left = page.evaluate(
+        """async () => ({caches: await caches.keys(),
+                         databases: (await indexedDB.databases()).map(d => d.name)})"""
+    )
+    assert "portal-pages" not in left["caches"] and "portal-outbox" not in left["databases"]
     context.close()
     visit = Visit.objects.get()
     assert visit.findings == "Ghi ngoại tuyến ở nhà văn hóa" and visit.status == "submitted"
