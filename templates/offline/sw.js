@@ -25,30 +25,8 @@ self.addEventListener("activate", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  const data = event.data || {};
-  if (data.type === "skip-waiting") {
-    self.skipWaiting();
-  } else if (data.type === "keep-pages") {
-    event.waitUntil(keepPages(data.urls || []).then((kept) => {
-      if (event.ports[0]) event.ports[0].postMessage({kept: kept});
-    }));
-  }
+  if ((event.data || {}).type === "skip-waiting") self.skipWaiting();
 });
-
-async function keepPages(urls) {
-  const cache = await caches.open(PAGE_CACHE);
-  let kept = 0;
-  for (const url of urls) {
-    try {
-      const response = await fetch(url, {credentials: "same-origin", cache: "no-store"});
-      if (keepable(response)) {
-        await cache.put(url, response);
-        kept += 1;
-      }
-    } catch (error) { /* unreachable now: kept the next time */ }
-  }
-  return kept;
-}
 
 function keepable(response) {
   // A redirect (to the login page) or an error is not the member's page.
