@@ -274,3 +274,35 @@ def test_a_refused_item_is_kept_with_its_reason_and_the_next_still_goes(
     context.close()
     visit = Visit.objects.get()
     assert visit.meeting_id == meetings[1].pk
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_answer_that_does_not_name_the_item_does_not_complete_it(
+    live_server, meetings, chromium
+):
+    """A village's Wi-Fi login page answers 200 to anything: the item is not done until the
+    portal's own reply names its client id."""
+    base = live_server.url
+    browser = chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = context.new_page()
+    sign_in(page, base)
+
+    def captive_portal(route):
+        if route.request.method == "POST":
+            route.fulfill(status=200, content_type="text/html", body="<p>Đăng nhập Wi-Fi</p>")
+        else:
+            route.continue_()
+
+    page.route("**/visits/new/**", captive_portal)
+    page.goto(form_url(base, meetings[0]))
+    page.fill("#id_findings", "Qua mạng của nhà văn hóa")
+    page.click("button[name=submit]")
+    page.wait_for_url(f"{base}/my/")
+    item_state(page, "waiting")
+    assert not Visit.objects.exists()
+    page.unroute("**/visits/new/**")
+    page.get_by_test_id("outbox-send").click()
+    item_state(page, "sent")
+    browser.close()
+    assert Visit.objects.count() == 1
