@@ -13,7 +13,7 @@ import os
 import statistics
 import time
 
-from _setup import DEFAULT_URL, machine, setup, timed
+from _setup import DEFAULT_URL, machine, setup, signed_in, timed
 
 DATABASE = DEFAULT_URL.rsplit("/", 1)[0] + "/oversight_bench_documents"
 
@@ -23,10 +23,7 @@ def main() -> None:
     setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django.urls import reverse
-    from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from pypdf import PdfReader
 
     from accounts.models import User
@@ -45,18 +42,7 @@ def main() -> None:
     year = today.year
     first, last = content.Span("year", year).first, content.Span("year", year).last
 
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=office, name="bench", defaults={"confirmed": True}
-    )
-    client = Client()
-    signed_in = client.post(
-        reverse("login"), {"username": office.username, "password": DEMO_PASSWORD}
-    )
-    assert signed_in.status_code == 302, signed_in.status_code
-    # A code of the next time step, so that a code used at the previous sign-in is not replayed.
-    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, drift=device.drift + 1):06d}"
-    verified = client.post(reverse("two-factor-verify"), {"code": code})
-    assert verified.status_code == 302 and "/account/" not in verified["Location"], verified
+    client = signed_in(office.username, DEMO_PASSWORD)
 
     fields = {
         "unit": province.code, "span": "year", "part": "1", "year": str(year),
