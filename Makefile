@@ -50,6 +50,7 @@ test: lint typecheck pytest
 
 bench: install
 	@test -x var/locust-venv/bin/locust || ($(PYTHON) -m venv var/locust-venv && var/locust-venv/bin/pip install --quiet -r bench/requirements-locust.txt)
+	$(BIN)/python manage.py collectstatic --no-input -v0
 	$(BIN)/python bench/import_units.py
 	$(BIN)/python bench/scoping.py
 	$(BIN)/python bench/national_reports.py
