@@ -55,6 +55,7 @@ def tracked() -> list[Tracked]:
         TaskMilestone,
         TaskProgress,
     )
+    from oversight.reporting.documents.layout import reference
     from oversight.reporting.models import IssuedDocument
     from visits.models import Meeting, MeetingSchedule, Visit
 
@@ -82,7 +83,7 @@ def tracked() -> list[Tracked]:
         Tracked("group_grant", _("Cấp quyền theo đơn vị (nhóm)"), UnitGroupObjectPermission,
                 lambda r: grant),
         Tracked("document", _("Văn bản đã ban hành"), IssuedDocument,
-                lambda r: f"Số {r.number:02d}-{r.type_code}/{r.symbol} · {r.subject}"),
+                lambda r: f"{reference(r.number, r.type_code, r.symbol)} · {r.subject}"),
         Tracked("unit", _("Đơn vị"), Unit, lambda r: r.name),
         Tracked("person", _("Người dùng"), User,
                 lambda r: f"{r.full_name} ({r.username})"),

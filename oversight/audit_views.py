@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from oversight import audit
+from oversight.forms import unit_in_scope
 from oversight.http import PortalRequest
 from oversight.models import Unit
 from oversight.reporting.exports import download, table
@@ -52,15 +53,7 @@ class AuditFilterForm(forms.Form):
         return person
 
     def clean_unit(self) -> Unit | None:
-        code = self.cleaned_data["unit"].strip()
-        if not code:
-            return None
-        unit = Unit.objects.visible_to(self.reader).holding(code)
-        if unit is None:
-            raise forms.ValidationError(
-                _("Không có đơn vị mã “%(code)s” trong phạm vi của bạn."), params={"code": code}
-            )
-        return unit
+        return unit_in_scope(self.reader, self.cleaned_data["unit"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -2,6 +2,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext as _
+
+from oversight.models import Unit
 
 
 def attach_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -42,3 +45,17 @@ def style_for_bootstrap(form: forms.BaseForm) -> None:
             "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
         )
         field.widget.attrs.setdefault("class", css)
+
+
+def unit_in_scope(user: Any, code: str) -> Unit | None:
+    """A form's filter by unit code: the unit bearing ``code`` in the person's scope, None when
+    no code is given, a form error naming the code when none there bears it."""
+    code = code.strip()
+    if not code:
+        return None
+    unit = Unit.objects.visible_to(user).holding(code)
+    if unit is None:
+        raise forms.ValidationError(
+            _("Không có đơn vị mã “%(code)s” trong phạm vi của bạn."), params={"code": code}
+        )
+    return unit

@@ -640,3 +640,33 @@ def test_what_people_wrote_prints_as_text_never_as_markup():
         signature=layout.Signature("", "BÍ THƯ", "B"),
     )
     assert findings in pdf_text(pdf.render(document))
+
+
+@pytest.mark.usefixtures("signed")
+def test_the_service_refuses_a_document_dated_after_today(people, tree):
+    """The rule lives with the sign-off, not the page: a client of the service meets it too."""
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        do_issue_document(
+            fresh(people.province_office),
+            year_report(tree.province),
+            sign_off(tree.province, tomorrow),
+        )
+    assert "date" in refused.value.message_dict
+    assert not IssuedDocument.objects.exists()
+
+
+@pytest.mark.usefixtures("signed")
+def test_the_register_filters_by_committee_kind_and_year(client, people, oversight, tree):
+    office = fresh(people.province_office)
+    province = do_issue_document(office, year_report(tree.province), sign_off(tree.province))
+    district = do_issue_document(office, year_report(tree.district_a), sign_off(tree.district_a))
+    client.force_login(people.province_office)
+    url = reverse("document-list")
+    only_district = client.get(url, {"unit": tree.district_a.code, "year": YEAR})
+    assert district.reference in only_district.text
+    assert province.reference not in only_district.text
+    none_that_year = client.get(url, {"year": YEAR - 1, "kind": "attendance_report"})
+    assert "Chưa có văn bản nào" in none_that_year.text
+    unknown = client.get(url, {"unit": "X99"})
+    assert unknown.status_code == 400 and "X99" in unknown.text

@@ -14,7 +14,14 @@ from accounts.models import User
 from oversight.api import InScopePrimaryKeyField, InScopeUnitField, ReadOnlyScopedViewSet
 from oversight.http import unit_or_404
 from oversight.models import Unit
-from visits.models import FieldVisitType, Meeting, Visit, VisitKind, VisitStatus
+from visits.models import (
+    REPLAY_CONFLICT_MESSAGE,
+    FieldVisitType,
+    Meeting,
+    Visit,
+    VisitKind,
+    VisitStatus,
+)
 from visits.services import (
     do_accept_visit,
     do_add_thematic_meeting,
@@ -221,12 +228,10 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySco
     def _replayed(self, existing: Visit, data: dict[str, Any]) -> Response:
         """ODK Central's rule for a client id sent again: the same content is the visit it
         made (200), other content a conflict naming the fields that differ (409)."""
-        differing = sorted(name for name, value in data.items() if getattr(existing, name) != value)
+        differing = existing.replay_differences(data)
         if not differing:
             return Response(self.get_serializer(existing).data)
-        detail = _("Mã gửi này đã dùng cho một bản ghi khác nội dung: %(fields)s.") % {
-            "fields": ", ".join(differing)
-        }
+        detail = REPLAY_CONFLICT_MESSAGE % {"fields": ", ".join(differing)}
         errors = {name: [str(_("khác với bản ghi đã nhận"))] for name in differing}
         return Response({"detail": detail, "errors": errors}, status=409)
 

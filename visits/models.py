@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import hashlib
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Self
@@ -499,6 +500,22 @@ class ScoreSheet(InForce):
         return total, Rating.POOR
 
 
+ALREADY_LOGGED_MESSAGE = _("Bạn đã ghi nhận buổi sinh hoạt này rồi.")
+REPLAY_CONFLICT_MESSAGE = _("Mã gửi này đã dùng cho một bản ghi khác nội dung: %(fields)s.")
+
+
+def _sha256(file: Any) -> str | None:
+    """The digest of an uploaded or stored file's bytes; None for no file."""
+    if not file:
+        return None
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
 RULE_FIELDS = ("good_min", "fair_min", "average_min", "valid_from")
 USED_SHEET_MESSAGE = _(
     "Bảng đã dùng để chấm điểm, không sửa được: hãy cho bảng này hết hiệu lực và tạo bảng mới "
@@ -679,7 +696,7 @@ class Visit(models.Model):
                 fields=["member", "meeting"],
                 condition=Q(meeting__isnull=False),
                 name="visit_one_per_member_and_meeting",
-                violation_error_message=_("Bạn đã ghi nhận buổi sinh hoạt này rồi."),
+                violation_error_message=ALREADY_LOGGED_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=Q(kind="field") | Q(meeting__isnull=False),
@@ -760,6 +777,19 @@ class Visit(models.Model):
         """When this visit's month closes: the end of the closing day of the following month."""
         end_of_day = datetime.datetime.combine(closing_day(self.date), datetime.time.max)
         return timezone.make_aware(end_of_day)
+
+    def replay_differences(self, values: Mapping[str, Any]) -> list[str]:
+        """The fields in which a record sent again under this visit's client id differs from
+        it (none: the same record, landed already; ODK Central's rule). An ``attachment`` is
+        compared by the SHA-256 of its bytes."""
+        differing = []
+        for name, value in values.items():
+            stored = getattr(self, name)
+            if name == "attachment":
+                stored, value = _sha256(stored), _sha256(value)
+            if stored != value:
+                differing.append(name)
+        return differing
 
     def apply_score(
         self, points: Mapping[str, int] | None, sheet: ScoreSheet | None = None

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -107,7 +106,7 @@ def web_manifest(request: HttpRequest) -> JsonResponse:
 @login_required
 def session_probe(request: PortalRequest) -> JsonResponse:
     """The outbox's question before sending: still signed in? and the CSRF token to send with."""
-    return JsonResponse({"csrf": get_token(request), "user": request.user.get_username()})
+    return JsonResponse({"csrf": get_token(request)})
 
 
 @never_cache
@@ -120,11 +119,7 @@ def offline_pages(request: PortalRequest) -> JsonResponse:
     areas = [
         a.unit for a in Assignment.objects.filter(member=user).open_on(today).select_related("unit")
     ]
-    meetings = (
-        list(Meeting.objects.in_month(today).within(*areas).values_list("pk", flat=True))
-        if areas
-        else []
-    )
+    meetings = Meeting.objects.in_month(today).within(*areas).values_list("pk", flat=True)
     urls = [reverse("my-work"), f"{reverse('visit-create')}?kind=field"]
     for pk in meetings:
         urls += [reverse("meeting-detail", args=[pk]), f"{reverse('visit-create')}?meeting={pk}"]
@@ -156,32 +151,14 @@ def refused(client_id: str, message: str, errors: dict[str, Any], status: int) -
 
 
 def replay_differences(form: VisitForm, existing: Visit) -> list[str]:
-    """The fields in which a replayed form differs from the visit its client id already made
-    (empty: the same content). The attachment is compared by the SHA-256 of its bytes."""
+    """The labels of the fields in which a replayed form differs from the visit its client id
+    already made (empty: the same content), by the model's rule (``Visit.replay_differences``)."""
     if not form.is_valid():
-        return [
-            str(form.fields[name].label) if name in form.fields else name for name in form.errors
-        ]
-    differing = []
-    for name, value in form.cleaned_data.items():
-        if name == "attachment" or name.startswith("score_"):
-            continue
-        if getattr(existing, name) != value:
-            differing.append(str(form.fields[name].label))
-    if (form.instance.score_points or None) != (existing.score_points or None):
-        differing.append(_("điểm chấm"))
-    upload = form.cleaned_data.get("attachment")
-    if _digest(upload) != _digest(existing.attachment if existing.attachment else None):
-        differing.append(str(form.fields["attachment"].label))
-    return differing
-
-
-def _digest(file: UploadedFile | Any | None) -> str | None:
-    if not file:
-        return None
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in file.chunks() if hasattr(file, "chunks") else [file.read()]:
-        digest.update(chunk)
-    file.seek(0)
-    return digest.hexdigest()
+        return [str(form.fields[n].label) if n in form.fields else n for n in form.errors]
+    values = {
+        name: value for name, value in form.cleaned_data.items() if not name.startswith("score_")
+    }
+    values["score_points"] = form.instance.score_points  # the score fields, as applied
+    labels = {name: str(field.label) for name, field in form.fields.items()}
+    labels["score_points"] = _("điểm chấm")
+    return [labels[name] for name in existing.replay_differences(values)]

@@ -38,6 +38,8 @@ from visits.forms import (
     VisitForm,
 )
 from visits.models import (
+    ALREADY_LOGGED_MESSAGE,
+    REPLAY_CONFLICT_MESSAGE,
     AttendancePolicy,
     Meeting,
     MeetingSchedule,
@@ -150,7 +152,7 @@ def visit_create(request: PortalRequest) -> HttpResponse:
         earlier = Visit.objects.filter(member=member, meeting=meeting).first()
         if earlier is not None and existing is None:
             if outbox:
-                message = _("Bạn đã ghi nhận buổi sinh hoạt này rồi.")
+                message = str(ALREADY_LOGGED_MESSAGE)
                 return offline.refused(token or "", message, {"visit": [earlier.pk]}, 409)
             return redirect("visit-detail", earlier.pk)
         visit.kind, visit.meeting, visit.unit, visit.date = (
@@ -175,9 +177,7 @@ def _replayed(request: PortalRequest, visit: Visit, existing: Visit) -> HttpResp
     differing = offline.replay_differences(form, existing)
     if not differing:
         return offline.saved(existing, 200)
-    message = _("Mã gửi này đã dùng cho một bản ghi khác nội dung: %(fields)s.") % {
-        "fields": ", ".join(differing)
-    }
+    message = REPLAY_CONFLICT_MESSAGE % {"fields": ", ".join(differing)}
     return offline.refused(str(existing.client_token), message, {"fields": differing}, 409)
 
 
@@ -201,7 +201,7 @@ def _visit_form(request: PortalRequest, visit: Visit) -> HttpResponse:
         except ValidationError as error:
             attach_errors(form, error)
         except IntegrityError:
-            form.add_error(None, _("Bạn đã ghi nhận buổi sinh hoạt này rồi."))
+            form.add_error(None, ALREADY_LOGGED_MESSAGE)
         else:
             if outbox:
                 return offline.saved(visit, 201)

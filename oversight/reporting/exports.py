@@ -16,6 +16,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -47,6 +49,14 @@ def download(data: tablib.Dataset, file_format: str, filename: str) -> HttpRespo
     else:
         body = ("\ufeff" + data.export("csv")).encode("utf-8")
         file_format = "csv"
+    return attachment(body, file_format, filename)
+
+
+def attachment(body: bytes, file_format: str, filename: str) -> HttpResponse:
+    """A file of the portal's making to save, never sniffed nor kept by a shared cache: the
+    reports and documents hold a tenant's data."""
     response = HttpResponse(body, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -9,7 +9,7 @@ within a committee's term (36-HD/VPTW) and are never reused.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from oversight.models import ScopedQuerySet, Term, Unit, scoped_history
+from oversight.reporting.documents.layout import reference
 
 
 class DocumentKind(models.TextChoices):
@@ -51,6 +52,20 @@ class DocumentCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type_code}/{self.unit_id}/{self.term_id}: {self.last}"
+
+
+class IssuedDocumentQuerySet(ScopedQuerySet):
+    def matching(self, kind: str = "", year: int | None = None, unit: Unit | None = None) -> Self:
+        """The register narrowed to a kind, a year of issue and an issuing committee (each
+        left out when not given)."""
+        documents = self
+        if kind:
+            documents = documents.filter(kind=kind)
+        if year:
+            documents = documents.filter(issued_on__year=year)
+        if unit is not None:
+            documents = documents.filter(unit=unit)
+        return documents
 
 
 class IssuedDocument(models.Model):
@@ -93,8 +108,10 @@ class IssuedDocument(models.Model):
     docx_sha256 = models.CharField(max_length=64)
     pdf_sha256 = models.CharField(max_length=64)
 
-    objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords(historical_queryset=scoped_history(ScopedQuerySet.unit_path_lookup))
+    objects = IssuedDocumentQuerySet.as_manager()
+    history = HistoricalRecords(
+        historical_queryset=scoped_history(IssuedDocumentQuerySet.unit_path_lookup)
+    )
 
     class Meta:
         verbose_name = _("văn bản đã ban hành")
@@ -120,7 +137,7 @@ class IssuedDocument(models.Model):
     @property
     def reference(self) -> str:
         """The number and symbol as printed: "Số 05-BC/TU"."""
-        return f"Số {self.number:02d}-{self.type_code}/{self.symbol}"
+        return reference(self.number, self.type_code, self.symbol)
 
     def content(self, file_format: str) -> bytes:
         """The bytes of the issued file, refused if they are not the ones issued."""

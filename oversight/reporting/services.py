@@ -22,11 +22,6 @@ if TYPE_CHECKING:
 ISSUE_RIGHT = "reporting.add_issueddocument"
 
 
-def rendered(document: layout.Document) -> tuple[bytes, bytes]:
-    """The DOCX and the PDF of ``document``."""
-    return word.render(document), pdf.render(document)
-
-
 def do_issue_document(
     actor: User,
     request: content.Request,
@@ -43,6 +38,7 @@ def do_issue_document(
         raise ValidationError(_("Chỉ báo cáo mới được ban hành có số; sổ và phiếu chỉ để in."))
     if not may(actor, ISSUE_RIGHT, request.unit):
         raise PermissionDenied(_("Bạn không có quyền ban hành văn bản của cấp ủy này."))
+    sign_off.check()
     term = Term.objects.current(sign_off.date).first()
     if term is None:
         raise ValidationError(
@@ -54,10 +50,9 @@ def do_issue_document(
             if replaces is not None:
                 replaces = _replaceable(actor, replaces, request)
             document = content.build(actor, request, sign_off)
-            counter, _created = DocumentCounter.objects.get_or_create(
+            counter, _created = DocumentCounter.objects.select_for_update().get_or_create(
                 unit=request.unit, term=term, type_code=document.type_code
             )
-            counter = DocumentCounter.objects.select_for_update().get(pk=counter.pk)
             counter.last += 1
             counter.save(update_fields=["last"])
             document.number = counter.last
@@ -70,7 +65,7 @@ def do_issue_document(
                         "note",
                     ),
                 )
-            docx_bytes, pdf_bytes = rendered(document)
+            docx_bytes, pdf_bytes = word.render(document), pdf.render(document)
             start, end = request.period
             issued = IssuedDocument(
                 unit=request.unit,

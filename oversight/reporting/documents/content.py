@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.models import Position
 from accounts.roles import Role
 from assignments.models import BreakthroughTask, TaskKind
 from assignments.services import year_summary
+from oversight.clock import local_today
 from oversight.models import Level, Unit
 from oversight.reporting import reports
 from oversight.reporting.documents.layout import (
@@ -30,33 +33,54 @@ from oversight.reporting.documents.layout import (
     committee_name,
     issuer_of,
 )
+from oversight.reporting.models import DocumentKind
 from visits.models import Meeting, ScoreSheet, Visit, VisitKind, add_months
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 FINDINGS_LIMIT = 30
+MAX_RECIPIENTS = 20
 UNVISITED_LIMIT = 100
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 @dataclass(frozen=True)
 class Span:
-    """The period a report covers: a quarter, a half-year or a year."""
+    """The period a report covers: a quarter, a half-year or a year (``part`` counts the
+    quarters or halves of the year from 1)."""
+
+    MONTHS: ClassVar[dict[str, int]] = {"quarter": 3, "half": 6, "year": 12}
 
     kind: str  # "quarter", "half", "year"
     year: int
     part: int = 1
 
+    @classmethod
+    def parts(cls, kind: str) -> int:
+        """How many of this kind a year holds."""
+        return 12 // cls.MONTHS[kind]
+
+    @classmethod
+    def covering(cls, first: datetime.date, last: datetime.date) -> Span:
+        """The span that runs from ``first`` to ``last`` (an issued report's period)."""
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        kind = {3: "quarter", 6: "half"}.get(months, "year")
+        return cls(kind, first.year, (first.month - 1) // cls.MONTHS[kind] + 1)
+
+    @classmethod
+    def last_quarter(cls, today: datetime.date) -> Span:
+        """The last quarter that has ended by ``today``."""
+        quarter = (today.month - 1) // 3
+        return cls("quarter", today.year, quarter) if quarter else cls("quarter", today.year - 1, 4)
+
     @property
     def first(self) -> datetime.date:
-        months = {"quarter": 3, "half": 6, "year": 12}[self.kind]
-        return datetime.date(self.year, (self.part - 1) * months + 1, 1)
+        return datetime.date(self.year, (self.part - 1) * self.MONTHS[self.kind] + 1, 1)
 
     @property
     def last(self) -> datetime.date:
-        months = {"quarter": 3, "half": 6, "year": 12}[self.kind]
-        return add_months(self.first, months) - datetime.timedelta(days=1)
+        return add_months(self.first, self.MONTHS[self.kind]) - datetime.timedelta(days=1)
 
     @property
     def label(self) -> str:
@@ -98,6 +122,24 @@ class SignOff:
     signature: Signature
     recipients: list[str]
 
+    def check(self) -> None:
+        """A document is dated today or earlier and goes somewhere."""
+        errors: dict[str, str] = {}
+        if self.date > local_today():
+            errors["date"] = _("Ngày văn bản không được sau hôm nay.")
+        if not self.recipients:
+            errors["recipients"] = _("Hãy ghi ít nhất một nơi nhận.")
+        elif len(self.recipients) > MAX_RECIPIENTS:
+            errors["recipients"] = _("Tối đa %(n)s nơi nhận.") % {"n": MAX_RECIPIENTS}
+        if errors:
+            raise ValidationError(errors)
+
+
+def committee_of(meeting: Meeting) -> Unit:
+    """The committee a meeting's score sheet comes from: the commune its cell sits in."""
+    cell = meeting.cell
+    return cell.parent if cell.parent is not None else cell
+
 
 def default_sign_off(unit: Unit, day: datetime.date) -> SignOff:
     """The committee's secretary on ``day`` signs on behalf of the standing committee; the
@@ -125,13 +167,14 @@ def default_sign_off(unit: Unit, day: datetime.date) -> SignOff:
 
 def build(user: User, request: Request, sign_off: SignOff) -> Document:
     """The document ``request`` asks for, as ``user`` sees the data."""
-    if request.kind == "attendance_report" and request.span is not None:
+    kind = DocumentKind(request.kind)
+    if kind == DocumentKind.ATTENDANCE_REPORT and request.span is not None:
         return attendance_report(user, request.unit, request.span, sign_off)
-    if request.kind == "tasks_report" and request.year is not None:
+    if kind == DocumentKind.TASKS_REPORT and request.year is not None:
         return tasks_report(user, request.unit, request.year, sign_off)
-    if request.kind == "register" and request.member is not None and request.year is not None:
+    if kind == DocumentKind.REGISTER and request.member is not None and request.year is not None:
         return attendance_register(user, request.unit, request.member, request.year, sign_off)
-    if request.kind == "score_sheet" and request.meeting is not None:
+    if kind == DocumentKind.SCORE_SHEET and request.meeting is not None:
         return score_sheet(user, request.meeting, sign_off)
     raise ValueError(f"incomplete request: {request}")
 
@@ -150,9 +193,11 @@ def _day(day: datetime.date) -> str:
 
 
 def _document(
-    unit: Unit, kind: str, subject: str, body: list[Block], sign_off: SignOff
+    unit: Unit, kind: str, subject: str, body: list[Block], sign_off: SignOff, type_code: str = "BC"
 ) -> Document:
+    """A document of ``unit``'s committee; ``type_code`` "" for a form, which has no number."""
     return Document(
+        type_code=type_code,
         issuer=issuer_of(unit),
         kind=kind,
         subject=subject,
@@ -375,15 +420,8 @@ def attendance_register(
                 numeric=frozenset({0}),
             ),
         ]
-        document = _document(
-            unit,
-            "SỔ THEO DÕI",
-            f"dự sinh hoạt chi bộ năm {year} của đồng chí {name}",
-            body,
-            sign_off,
-        )
-        document.type_code = ""
-        return document
+        subject = f"dự sinh hoạt chi bộ năm {year} của đồng chí {name}"
+        return _document(unit, "SỔ THEO DÕI", subject, body, sign_off, type_code="")
 
 
 def score_sheet(user: User, meeting: Meeting, sign_off: SignOff) -> Document:
@@ -405,7 +443,7 @@ def score_sheet(user: User, meeting: Meeting, sign_off: SignOff) -> Document:
         scores += [(f"Đ/c {v.member.get_full_name()} chấm", v.score_points or {}) for v in visits]
         rows = [
             [str(i), c.name, str(c.max_points)]
-            + [str(points[c.code]) if c.code in points else "" for _, points in scores]
+            + [str(points[c.code]) if c.code in points else "" for _label, points in scores]
             for i, c in enumerate(criteria, start=1)
         ]
         totals, ratings = [], []
@@ -417,8 +455,7 @@ def score_sheet(user: User, meeting: Meeting, sign_off: SignOff) -> Document:
             else:
                 totals.append("")
                 ratings.append(f"{label}: chưa chấm.")
-        cell = meeting.cell
-        commune = cell.parent if cell.parent is not None else cell
+        cell, commune = meeting.cell, committee_of(meeting)
         share = 0.36 / len(scores)
         body: list[Block] = [
             Text(f"Chi bộ: {cell.name} ({commune.name})", "item"),
@@ -433,7 +470,7 @@ def score_sheet(user: User, meeting: Meeting, sign_off: SignOff) -> Document:
                 "item",
             ),
             Table(
-                header=["STT", "Tiêu chí", "Điểm tối đa", *(label for label, _ in scores)],
+                header=["STT", "Tiêu chí", "Điểm tối đa", *(label for label, _points in scores)],
                 rows=rows,
                 widths=[0.08, 0.44, 0.12, *([share] * len(scores))],
                 numeric=frozenset(range(len(scores) + 3)) - {1},
@@ -442,15 +479,8 @@ def score_sheet(user: User, meeting: Meeting, sign_off: SignOff) -> Document:
             Text("Xếp loại:", "heading"),
             *(Text(f"- {line}", "item") for line in ratings),
         ]
-        document = _document(
-            commune,
-            "PHIẾU ĐÁNH GIÁ",
-            f"chất lượng sinh hoạt chi bộ {cell.name}, ngày {_day(meeting.date)}",
-            body,
-            sign_off,
-        )
-        document.type_code = ""
-        return document
+        subject = f"chất lượng sinh hoạt chi bộ {cell.name}, ngày {_day(meeting.date)}"
+        return _document(commune, "PHIẾU ĐÁNH GIÁ", subject, body, sign_off, type_code="")
 
 
 def tasks_report(user: User, unit: Unit, year: int, sign_off: SignOff) -> Document:

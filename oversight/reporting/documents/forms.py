@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import forms
@@ -10,18 +9,23 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from oversight.clock import local_today
+from oversight.forms import attach_errors
 from oversight.http import unit_or_404
 from oversight.models import Level, Unit
-from oversight.reporting.documents.content import Request, SignOff, Span, default_sign_off
+from oversight.reporting.documents.content import (
+    Request,
+    SignOff,
+    Span,
+    committee_of,
+    default_sign_off,
+)
 from oversight.reporting.documents.layout import Signature, nfc
 from oversight.reporting.models import DocumentKind, IssuedDocument
 from oversight.reporting.reports import default_root
 from visits.models import Meeting
 
 SPANS = [("quarter", _("Quý")), ("half", _("6 tháng")), ("year", _("Năm"))]
-PARTS = {"quarter": 4, "half": 2, "year": 1}
 COMMITTEE_LEVELS = (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
-MAX_RECIPIENTS = 20
 
 
 class DocumentForm(forms.Form):
@@ -89,16 +93,19 @@ class DocumentForm(forms.Form):
         has ended, today's date and the committee's secretary signing; to replace an issued
         document, its committee and period."""
         today = local_today()
-        initial: dict[str, Any] = {"year": today.year, "date": today}
-        quarter = (today.month - 1) // 3  # the last whole quarter
-        initial.update(span="quarter", part=quarter or 4)
-        if quarter == 0:
-            initial["year"] = today.year - 1
+        span = Span.last_quarter(today)
         if replaces is not None:
             unit = replaces.unit
-            initial["replaces"] = replaces.pk
             if replaces.period_start and replaces.period_end:
-                initial.update(_span_of(replaces.period_start, replaces.period_end))
+                span = Span.covering(replaces.period_start, replaces.period_end)
+        initial: dict[str, Any] = {
+            "date": today,
+            "span": span.kind,
+            "part": span.part,
+            "year": span.year,
+        }
+        if replaces is not None:
+            initial["replaces"] = replaces.pk
         unit = unit or default_root(user)
         if unit is not None and unit.level in COMMITTEE_LEVELS:
             initial["unit"] = unit.code
@@ -127,14 +134,10 @@ class DocumentForm(forms.Form):
         return unit
 
     def clean_recipients(self) -> list[str]:
+        """One recipient a line, the list dashes the person may have typed taken off."""
         given = self.cleaned_data["recipients"].splitlines()
         lines = [nfc(line.strip().lstrip("-").strip()) for line in given]
-        lines = [line for line in lines if line]
-        if not lines:
-            raise forms.ValidationError(_("Hãy ghi ít nhất một nơi nhận."))
-        if len(lines) > MAX_RECIPIENTS:
-            raise forms.ValidationError(_("Tối đa %(n)s nơi nhận."), params={"n": MAX_RECIPIENTS})
-        return lines
+        return [line for line in lines if line]
 
     def clean_replaces(self) -> IssuedDocument | None:
         pk = self.cleaned_data.get("replaces")
@@ -153,25 +156,25 @@ class DocumentForm(forms.Form):
                 self.add_error("span", _("Hãy chọn kỳ báo cáo."))
             elif span == "year":
                 cleaned["part"] = 1
-            elif part is None or part > PARTS[span]:
+            elif part is None or part > Span.parts(span):
                 self.add_error(
-                    "part",
-                    _("Kỳ này có từ 1 đến %(n)s phần.") % {"n": PARTS[span]},
+                    "part", _("Kỳ này có từ 1 đến %(n)s phần.") % {"n": Span.parts(span)}
                 )
         for name in ("on_behalf", "signer_title", "signer_name"):
             if cleaned.get(name):
                 cleaned[name] = nfc(cleaned[name].strip())
-        day = cleaned.get("date")
-        if day is not None and day > local_today():
-            self.add_error("date", _("Ngày văn bản không được sau hôm nay."))
+        if all(name in cleaned for name in ("date", "signer_title", "signer_name", "recipients")):
+            try:
+                self.sign_off().check()
+            except forms.ValidationError as error:
+                attach_errors(self, error)
         return cleaned
 
     def request_for(self, meeting: Meeting | None = None) -> Request:
         """The document asked for (the form is valid); a score sheet's is ``meeting``'s."""
         data = self.cleaned_data
         if meeting is not None:
-            cell = meeting.cell
-            return Request(self.kind, cell.parent or cell, meeting=meeting)
+            return Request(self.kind, committee_of(meeting), meeting=meeting)
         span = None
         if self.kind == DocumentKind.ATTENDANCE_REPORT:
             span = Span(data["span"], data["year"], data["part"])
@@ -187,14 +190,8 @@ class DocumentForm(forms.Form):
         data = self.cleaned_data
         return SignOff(
             date=data["date"],
-            signature=Signature(data["on_behalf"], data["signer_title"], data["signer_name"]),
+            signature=Signature(
+                data.get("on_behalf", ""), data["signer_title"], data["signer_name"]
+            ),
             recipients=data["recipients"],
         )
-
-
-def _span_of(first: datetime.date, last: datetime.date) -> dict[str, Any]:
-    """The form's period fields for an issued report's period."""
-    months = (last.year - first.year) * 12 + last.month - first.month + 1
-    span = {3: "quarter", 6: "half"}.get(months, "year")
-    size = {"quarter": 3, "half": 6, "year": 12}[span]
-    return {"span": span, "part": (first.month - 1) // size + 1, "year": first.year}

@@ -159,15 +159,21 @@ class Document:
 
     @property
     def number_line(self) -> str:
-        """ "Số 05-BC/TU": numbered from 01; a draft's number is left blank."""
+        """The number line under the issuing body; a form (no type code) has none."""
         if not self.type_code:
             return ""
-        number = f"{self.number:02d}" if self.number is not None else "\u00a0" * 8
-        return f"Số {number}-{self.type_code}/{self.issuer.symbol}"
+        return reference(self.number, self.type_code, self.issuer.symbol)
 
     @property
     def date_line(self) -> str:
         return date_line(self.issuer.place, self.date)
+
+
+def reference(number: int | None, type_code: str, symbol: str) -> str:
+    """A document's number and symbol as printed, "Số 05-BC/TU": numbered from 01; a number
+    not taken yet (a draft) is left blank."""
+    shown = f"{number:02d}" if number is not None else "\u00a0" * 8
+    return f"Số {shown}-{type_code}/{symbol}"
 
 
 def date_line(place: str, day: datetime.date) -> str:

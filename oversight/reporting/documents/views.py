@@ -15,29 +15,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.rights import may, may_somewhere
-from oversight.forms import attach_errors
+from accounts.models import User
+from accounts.rights import may
+from oversight.forms import attach_errors, unit_in_scope
 from oversight.http import PortalRequest, id_from
 from oversight.models import Unit
 from oversight.reporting.documents import content, layout, pdf, word
 from oversight.reporting.documents.forms import DocumentForm
+from oversight.reporting.exports import attachment
 from oversight.reporting.models import DocumentKind, IssuedDocument
 from oversight.reporting.services import ISSUE_RIGHT, do_issue_document
 from visits.models import Meeting
 
 PER_PAGE = 50
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
-
-
-def _file(data: bytes, file_format: str, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+WRITERS = {"pdf": pdf, "docx": word}
 
 
 def _draft_name(document: layout.Document) -> str:
@@ -54,7 +45,7 @@ def new_document(request: PortalRequest, kind: str, pk: int | None = None) -> Ht
         meeting = get_object_or_404(
             Meeting.objects.visible_to(request.user).select_related("cell__parent"), pk=pk
         )
-        unit = meeting.cell.parent or meeting.cell
+        unit = content.committee_of(meeting)
     data = request.POST if request.method == "POST" else request.GET
     if not data or (request.method == "GET" and set(data) == {"replaces"}):
         replaces = None
@@ -77,10 +68,10 @@ def new_document(request: PortalRequest, kind: str, pk: int | None = None) -> Ht
     if request.method == "POST":
         return _issue(request, form, asked, sign_off, meeting)
     document = content.build(request.user, asked, sign_off)
-    file_format = request.GET.get("format")
-    if file_format in CONTENT_TYPES:
-        writer = pdf if file_format == "pdf" else word
-        return _file(writer.render(document), file_format, _draft_name(document))
+    file_format = request.GET.get("format", "")
+    if file_format in WRITERS:
+        body = WRITERS[file_format].render(document)
+        return attachment(body, file_format, _draft_name(document))
     return _form_page(request, kind, form, meeting, document=document, asked=asked)
 
 
@@ -145,29 +136,26 @@ class IssuedFilter(forms.Form):
     )
     unit = forms.CharField(label=gettext_lazy("Cấp ủy (mã)"), max_length=32, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control")
+
+    def clean_unit(self) -> Unit | None:
+        return unit_in_scope(self.user, self.cleaned_data["unit"])
 
 
 @login_required
 def issued_list(request: PortalRequest) -> HttpResponse:
     """Sổ văn bản đi: the documents issued within the person's scope, newest first."""
     documents = IssuedDocument.objects.visible_to(request.user)
-    form = IssuedFilter(request.GET or None)
+    form = IssuedFilter(request.GET or None, user=request.user)
+    status = 200
     if form.is_bound and not form.is_valid():
-        status = 400
-        documents = documents.none()
-    else:
-        status = 200
-        data = form.cleaned_data if form.is_bound else {}
-        if data.get("kind"):
-            documents = documents.filter(kind=data["kind"])
-        if data.get("year"):
-            documents = documents.filter(issued_on__year=data["year"])
-        if data.get("unit"):
-            documents = documents.filter(unit__code=data["unit"].strip())
+        status, documents = 400, documents.none()
+    elif form.is_bound:
+        documents = documents.matching(**form.cleaned_data)
     page = Paginator(
         documents.select_related("unit", "issued_by", "replaces", "replaced_by").order_by(
             "-issued_on", "-pk"
@@ -177,12 +165,7 @@ def issued_list(request: PortalRequest) -> HttpResponse:
     return render(
         request,
         "documents/issued_list.html",
-        {
-            "form": form,
-            "page": page,
-            "may_issue": may_somewhere(request.user, ISSUE_RIGHT),
-            "kinds": DocumentKind.issued(),
-        },
+        {"form": form, "page": page},
         status=status,
     )
 
@@ -218,4 +201,4 @@ def issued_file(request: PortalRequest, pk: int, file_format: str) -> HttpRespon
     except FileNotFoundError:
         raise Http404 from None
     name = f"{document.number:02d}-{document.type_code}-{document.symbol}".lower()
-    return _file(data, file_format, name)
+    return attachment(data, file_format, name)
