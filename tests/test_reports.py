@@ -9,7 +9,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from assignments.models import Assignment
-from oversight.reporting.reports import compliance, coverage, is_due, quality
+from oversight.reporting.reports import compliance, coverage, quality
+from visits.tallies import is_due
 from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory
@@ -156,7 +157,7 @@ def test_compliance_is_scoped(people, oversight, tree):
     outsider = compliance(
         fresh(people.district_b_office), tree.district_b, oversight.month, oversight.month
     )
-    assert outsider.rows == []
+    assert list(outsider.rows) == []
 
 
 def test_coverage_finds_unvisited_units_and_orphaned_areas(people, oversight, tree):

@@ -33,6 +33,7 @@ from visits.models import (
     VisitStatus,
     add_months,
 )
+from visits.tallies import refresh_tallies
 
 MONTHS_OF_HISTORY = 12
 THEMATIC_TOPICS = [
@@ -315,6 +316,7 @@ def _visits(
                 visit.accepted_late = visit.reviewed_at > visit.closes_at()
             new.append(visit)
     bulk_create_with_history(new, Visit, batch_size=1000)
+    refresh_tallies(visit.assignment_id for visit in new if visit.assignment_id is not None)
     return len(new)
 
 

@@ -709,8 +709,18 @@ class Visit(models.Model):
             models.Index(fields=["assignment", "date"], name="visit_assignment_idx"),
         ]
 
+    # The assignment the visit counted for when it was read: a visit moved to another one is
+    # counted again in both (``visits.tallies``).
+    loaded_assignment_id: int | None = None
+
     def __str__(self) -> str:
         return f"{self.member} — {self.unit} — {self.date:%d/%m/%Y}"
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Visit:
+        visit = super().from_db(db, field_names, values, **kwargs)
+        visit.loaded_assignment_id = visit.__dict__.get("assignment_id")
+        return visit
 
     @property
     def rights_unit(self) -> Unit:
@@ -917,3 +927,68 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class AttendanceTallyQuerySet(ScopedQuerySet):
+    owner_lookup = "member"
+
+    def in_columns(self, first: datetime.date, last: datetime.date) -> Self:
+        """The periods that end in the months ``first`` … ``last`` (first days of months)."""
+        return self.filter(column__gte=first, column__lte=last)
+
+
+class AttendanceTally(models.Model):
+    """One assignment's due period under the policy that judges it, with the meeting visits
+    counted in it: the summary the compliance report reads instead of a million visits.
+
+    Derived data, never edited: ``visits.tallies`` keeps it in the transaction of every write
+    to the rows it comes from (visits, assignments, positions, policies) and rebuilds it from
+    them (``manage.py rebuild_tallies``). A period whose policy asks nothing, or that the
+    assignment did not cover for at least half, has no row. The counts are not capped: the
+    report caps each row at ``required``, so two visits to one commune never make up for none
+    in another.
+    """
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="tallies")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=8, choices=Period.choices)
+    start = models.DateField()
+    end = models.DateField()
+    # The first day of the month the period ends in: the report's column, and the month
+    # whose closing day closes the period.
+    column = models.DateField()
+    required = models.PositiveIntegerField()
+    logged = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+
+    objects = AttendanceTallyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tổng hợp dự sinh hoạt theo kỳ")
+        verbose_name_plural = _("tổng hợp dự sinh hoạt theo kỳ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "period", "start"], name="tally_one_per_period"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["column", "unit"], name="tally_column_idx"),
+            models.Index(fields=["unit", "column"], name="tally_unit_idx"),
+            models.Index(fields=["member", "column"], name="tally_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.assignment_id} {self.period} {self.start:%d/%m/%Y}: "
+            f"{self.logged}/{self.required}"
+        )
+
+    @property
+    def key(self) -> tuple[int, str, datetime.date]:
+        return (self.assignment_id, self.period, self.start)
+
+    @property
+    def counts(self) -> tuple[int, int, int, int, int, int]:
+        return (self.member_id, self.unit_id, self.required, self.logged, self.accepted, self.late)

@@ -3,8 +3,10 @@ import logging
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from kombu.exceptions import OperationalError
 
+from assignments.models import Assignment
 from oversight.clock import local_today
 from visits import reminders
 from visits.models import Meeting, add_months
@@ -62,3 +64,14 @@ def send_reminders(self: Task, reminder_ids: list[int]) -> int:
     if failed and not final:
         raise self.retry(args=(failed,), countdown=min(60 * 2**self.request.retries, 900))
     return sent
+
+
+@shared_task
+def extend_tallies() -> int:
+    """January's task: carry the attendance summary of the assignments still open a year
+    further (``visits.tallies.horizon``); idempotent, as every refresh is."""
+    from visits.tallies import refresh_tallies
+
+    today = local_today()
+    open_now = Assignment.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    return refresh_tallies(open_now.values_list("pk", flat=True), today)

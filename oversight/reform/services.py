@@ -30,6 +30,7 @@ from oversight.models import (
 from oversight.reform.plan import Impact, ReformProblem, impact, read_tree
 from oversight.text import search_key
 from visits.models import Reminder, ReminderStatus
+from visits.tallies import refresh_tallies
 
 RIGHT = "oversight.add_reorganisationplan"
 WRITE_BATCH = 2000
@@ -326,4 +327,10 @@ def _end_rows(actor: User, result: Impact, reason: str) -> None:
     for model, rows in ((Position, positions), (Assignment, assignments)):
         model.objects.filter(pk__in=[row.pk for row in rows]).update(end_date=result.eve)
         _record_history(model, rows, actor, reason)
+    # What the members owe follows the endings, which the update wrote without save().
+    ended_members = {p.user_id for p in positions}
+    refresh_tallies(
+        {a.pk for a in assignments}
+        | set(Assignment.objects.filter(member_id__in=ended_members).values_list("pk", flat=True))
+    )
     sync_role_groups_of({p.user_id for p in positions})

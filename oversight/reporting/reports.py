@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Least
 
 from accounts.models import Position
 from assignments.models import Assignment
 from oversight.clock import local_today
 from oversight.models import Level, PathSegment, Unit, codes_in_path, scope_for
 from visits.models import (
-    AttendancePolicy,
+    AttendanceTally,
     Meeting,
     MeetingKind,
     Period,
@@ -45,18 +45,6 @@ def months_between(first: datetime.date, last: datetime.date) -> list[datetime.d
         months.append(month)
         month = add_months(month, 1)
     return months
-
-
-def is_due(
-    starts: datetime.date, ends: datetime.date | None, start: datetime.date, end: datetime.date
-) -> bool:
-    """An assignment (in force from ``starts`` to ``ends``) owes the meetings of the period
-    ``start``–``end`` when it was in force for at least half of it: a member assigned on the
-    20th does not owe the meeting of the 10th."""
-    first = max(start, starts)
-    last = min(end, ends or end)
-    in_force = (last - first).days + 1
-    return in_force * 2 >= (end - start).days + 1
 
 
 @dataclass
@@ -137,45 +125,13 @@ class ComplianceReport:
 
     root: Unit | None
     months: list[datetime.date]
-    rows: list[MemberRow]
+    rows: MemberRows
     by_group: list[tuple[Unit, Tally]]
     total: Tally
     by_month: list[tuple[datetime.date, Tally]]
     today: datetime.date
     in_progress_months: frozenset[datetime.date] = frozenset()
     structure: datetime.date | None = None  # the day whose tree it is read in; None: today's
-
-
-class _PolicyBook:
-    """Which policy judges a member's period: the one in force on the period's first day, for
-    the highest position they held during it (an abolished district's member is judged by the
-    position they held then). Two queries, positions and policies read as plain rows."""
-
-    def __init__(self, member_ids: Iterable[int], first: datetime.date, last: datetime.date):
-        self.table = list(AttendancePolicy.objects.select_related("province"))
-        self.held: dict[int, list[tuple[str, str, str, datetime.date, datetime.date | None]]]
-        self.held = defaultdict(list)
-        rows = (
-            Position.objects.filter(user__in=list(member_ids), start_date__lte=last)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
-            .values_list("user_id", "unit__path", "unit__level", "role", "start_date", "end_date")
-        )
-        for user_id, *position in rows:
-            self.held[user_id].append(tuple(position))  # type: ignore[arg-type]
-        self.cache: dict[tuple[int, datetime.date], AttendancePolicy | None] = {}
-
-    def policy(
-        self, member_id: int, start: datetime.date, end: datetime.date
-    ) -> AttendancePolicy | None:
-        key = (member_id, start)
-        if key not in self.cache:
-            held = [
-                (path, level, role)
-                for path, level, role, since, until in self.held[member_id]
-                if since <= end and (until is None or until >= start)
-            ]
-            self.cache[key] = AttendancePolicy.for_held(held, self.table, start)
-        return self.cache[key]
 
 
 def _month_key(day: datetime.date) -> int:
@@ -233,6 +189,103 @@ def _groups(
     return {u.code: u for u in below}
 
 
+def _capped_sums(condition: Q | None = None) -> dict[str, Any]:
+    """The summary rows' counts, each row capped at what its period requires (two visits to
+    one commune never make up for none in another), summed in the database. (Named apart from
+    the columns they sum: an annotation would shadow the column in the next one.)"""
+    def total(expression: Any) -> Coalesce:
+        return Coalesce(Sum(expression, filter=condition), 0, output_field=IntegerField())
+
+    accepted = Least("accepted", "required")
+    return {
+        "total_required": total("required"),
+        "total_logged": total(Least("logged", "required")),
+        "total_accepted": total(accepted),
+        "total_late": total(accepted - Least(F("accepted") - F("late"), "required")),
+    }
+
+
+def _tally(row: dict[str, Any]) -> Tally:
+    return Tally(
+        row["total_required"], row["total_logged"], row["total_accepted"], row["total_late"]
+    )
+
+
+class MemberRows:
+    """The report's members, in name order, each with their areas and periods: counted in one
+    query, built a slice at a time (three queries a slice), so a page of the country's report
+    reads a hundred members' rows, not eight thousand. Iterating builds every row, in slices."""
+
+    SLICE = 1000
+
+    def __init__(
+        self,
+        assignments: Any,
+        tallies: Any,
+        path: str,
+        open_months: frozenset[datetime.date],
+    ):
+        self.assignments, self.tallies, self.path = assignments, tallies, path
+        self.open_months = open_months
+        self._length: int | None = None
+
+    def __len__(self) -> int:
+        if self._length is None:
+            self._length = self.assignments.values("member_id").distinct().count()
+        return self._length
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[MemberRow]:
+        for offset in range(0, len(self), self.SLICE):
+            yield from self[offset : offset + self.SLICE]
+
+    @overload
+    def __getitem__(self, index: int) -> MemberRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[MemberRow]: ...
+    def __getitem__(self, index: int | slice) -> MemberRow | list[MemberRow]:
+        if isinstance(index, int):
+            found = self[index : index + 1] if index >= 0 else list(self)[index : index + 1]
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        members = (
+            self.assignments.order_by("member__full_name", "member__username", "member_id")
+            .values_list("member_id", "member__full_name", "member__username")
+            .distinct()[index]
+        )
+        rows = {pk: MemberRow(pk, full_name or username, []) for pk, full_name, username in members}
+        if not rows:
+            return []
+        for member_id, area in (
+            self.assignments.filter(member_id__in=list(rows))
+            .order_by(self.path)
+            .values_list("member_id", "unit__name")
+        ):
+            rows[member_id].areas.append(area)
+        periods = self.tallies.filter(member_id__in=list(rows)).order_by(
+            self.path, "assignment_id", "period", "start"
+        )
+        for member_id, kind, start, end, column, *counts in periods.values_list(
+            "member_id", "period", "start", "end", "column", "required", "logged", "accepted",
+            "late",
+        ):  # fmt: skip
+            need, logged, accepted, late = counts
+            capped = min(accepted, need)
+            tally = Tally(need, min(logged, need), capped, capped - min(accepted - late, need))
+            row = rows[member_id]
+            pending = column in self.open_months
+            cell = row.by_month.get(column)
+            if cell is None:
+                cell = row.by_month[column] = PeriodCell(Period(kind), start, end, Tally(), pending)
+            cell.tally += tally
+            if not pending:
+                row.total += tally
+        return list(rows.values())
+
+
 def compliance(
     user: User,
     root: Unit | None,
@@ -245,12 +298,13 @@ def compliance(
     """Members × periods under ``root`` from ``first``'s month to ``last``'s, per the policy table
     (one ``member``'s row alone, when given: the register of their attendance).
 
-    A visit counts in the period of its meeting's date, for the assignment it was logged under;
-    each assigned area counts at most its required number, so two visits to one commune do not
-    make up for none in the other. A period that has not closed on ``today`` (see
+    Read from the attendance summary (``visits.tallies``): a visit counts in the period of its
+    meeting's date, for the assignment it was logged under; each assigned area counts at most
+    its required number. A period that has not closed on ``today`` (see
     ``visits.models.in_progress``) is shown with what was logged so far but counts in no total.
-    Seven queries, whatever the size of the tree; rows are read as plain tuples because a country
-    has tens of thousands of assignments.
+    The totals by unit and by month are two aggregates in the database; the members' rows are
+    built only for the rows read (``MemberRows``). A fixed number of queries, whatever the size
+    of the tree.
     """
     today = today or local_today()
     structure = structure_day(root, structure)
@@ -261,109 +315,44 @@ def compliance(
     )
     range_end = add_months(months[-1], 1) - datetime.timedelta(days=1)
     in_range = under(Assignment.objects, user, root, structure).overlapping(months[0], range_end)
-    if member is not None:
-        in_range = in_range.filter(member=member)
-    path = "unit__path" if structure is None else "structure_path"
-    assignments = list(
-        in_range.order_by("member__full_name", "member__username", path).values_list(
-            "pk", "member_id", "member__full_name", "member__username", "start_date",
-            "end_date", path, "unit__name",
-        )
-    )  # fmt: skip
-    # From the start of the year, so that a quarter or year that began before the range is whole.
-    visits = (
-        Visit.objects.visible_to(user)
-        .filter(
-            assignment__in=in_range.values("pk"),
-            kind=VisitKind.MEETING,
-            date__gte=Period.YEAR.bounds(months[0])[0],
-            date__lte=range_end,
-        )
-        .exclude(status=VisitStatus.DRAFT)
-        .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
-        .values_list("assignment_id", "year", "month")
-        .annotate(
-            logged=Count("pk"),
-            accepted=Count("pk", filter=Q(status=VisitStatus.ACCEPTED)),
-            late=Count("pk", filter=Q(status=VisitStatus.ACCEPTED, accepted_late=True)),
-        )
-        .order_by()
+    tallies = (
+        under(AttendanceTally.objects, user, root, structure)
+        .in_columns(months[0], months[-1])
+        .filter(assignment__start_date__lte=range_end)
+        .filter(Q(assignment__end_date__isnull=True) | Q(assignment__end_date__gte=months[0]))
     )
-    counts = {(a, y * 12 + m - 1): (lo, ac, la) for a, y, m, lo, ac, la in visits}
-    book = _PolicyBook({row[1] for row in assignments}, Period.YEAR.bounds(months[0])[0], range_end)
-    groups = _groups(user, root, structure)
-    periods = {
-        kind: [
-            (start, end, [_month_key(m) for m in months_between(start, end)])
-            for start, end in _periods(kind, months)
-        ]
-        for kind in Period
+    if member is not None:
+        in_range, tallies = in_range.filter(member=member), tallies.filter(member=member)
+    path = "unit__path" if structure is None else "structure_path"
+    closed = ~Q(column__in=open_months) if open_months else None
+    by_month = {
+        row["column"]: _tally(row)
+        for row in tallies.values("column").annotate(**_capped_sums()).order_by()
     }
-    all_periods = [(kind, *period) for kind in Period for period in periods[kind]]
-    rows: dict[int, MemberRow] = {}
-    by_group: dict[int, Tally] = defaultdict(Tally)
-    by_month: dict[datetime.date, Tally] = defaultdict(Tally)
+    groups = _groups(user, root, structure)
+    by_group = {
+        row["group"]: _tally(row)
+        for row in tallies.annotate(group=PathSegment(path, _depth(root) + 1))
+        .values("group")
+        .annotate(**_capped_sums(closed))
+        .order_by()
+    }
     total = Tally()
-    depth = _depth(root)
-    none = (0, 0, 0)
-    for pk, member_id, full_name, username, starts, ends, path, area in assignments:
-        row = rows.get(member_id)
-        if row is None:
-            row = rows[member_id] = MemberRow(member_id, full_name or username, [])
-        row.areas.append(area)
-        codes = codes_in_path(path)
-        group = groups.get(codes[depth]) if len(codes) > depth else None
-        for kind, start, end, keys in all_periods:
-            policy = book.policy(member_id, start, end)
-            if policy is None or policy.period != kind or not is_due(starts, ends, start, end):
-                continue
-            need = policy.required_meetings
-            logged = accepted = late = 0
-            for key in keys:
-                month_logged, month_accepted, month_late = counts.get((pk, key), none)
-                logged += month_logged
-                accepted += month_accepted
-                late += month_late
-            capped = min(accepted, need)
-            tally = Tally(need, min(logged, need), capped, capped - min(accepted - late, need))
-            column = end.replace(day=1)
-            pending = column in open_months
-            cell = row.by_month.get(column)
-            if cell is None:
-                cell = row.by_month[column] = PeriodCell(kind, start, end, Tally(), pending)
-            cell.tally += tally
-            by_month[column] += tally
-            # A unit whose periods are all in progress is still listed, with nothing due yet.
-            group_tally = by_group[group.pk] if group is not None else None
-            if pending:
-                continue
-            row.total += tally
+    for month, tally in by_month.items():
+        if month not in open_months:
             total += tally
-            if group_tally is not None:
-                group_tally += tally
     return ComplianceReport(
         root=root,
         months=months,
-        rows=list(rows.values()),
-        by_group=[(unit, by_group[unit.pk]) for unit in groups.values() if unit.pk in by_group],
+        rows=MemberRows(in_range, tallies, path, open_months),
+        # A unit whose periods are all in progress is still listed, with nothing due yet.
+        by_group=[(unit, by_group[code]) for code, unit in groups.items() if code in by_group],
         total=total,
-        by_month=[(month, by_month[month]) for month in months],
+        by_month=[(month, by_month.get(month, Tally())) for month in months],
         today=today,
         in_progress_months=open_months,
         structure=structure,
     )
-
-
-def _periods(
-    period: Period, months: list[datetime.date]
-) -> list[tuple[datetime.date, datetime.date]]:
-    """The periods of this kind that end within the range of ``months``."""
-    seen: dict[datetime.date, datetime.date] = {}
-    for month in months:
-        start, end = period.bounds(month)
-        if months[0] <= end.replace(day=1) <= months[-1]:
-            seen[start] = end
-    return sorted(seen.items())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,267 @@
+"""The attendance summary (``AttendanceTally``): how it is computed from the raw rows and kept.
+
+One row per assignment and due period, with the policy's required number and the meeting
+visits logged, accepted and accepted late in it. ``expected_tallies`` computes the rows from
+visits, assignments, positions and policies; ``refresh_tallies`` makes the stored rows equal to
+that for some assignments, inside the caller's transaction. It is called on every save and
+delete of those four models (``connect``: the one place the portal uses Django's signals, so
+that no path that writes them, service, admin, import, API or test factory, can leave the
+summary behind) and by the writes that bypass ``save()`` (bulk creates and updates, which
+call it themselves). ``rebuild_tallies`` recomputes everything (``manage.py rebuild_tallies``).
+
+Rows exist through the end of the year after today (``horizon``): the January task
+``visits.tasks.extend_tallies`` carries open assignments a year further.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models.signals import post_delete, post_save
+
+from accounts.models import Position
+from assignments.models import Assignment
+from oversight.clock import local_today
+from visits.models import (
+    AttendancePolicy,
+    AttendanceTally,
+    Period,
+    Visit,
+    VisitKind,
+    VisitStatus,
+)
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+BATCH = 2000  # assignments computed and written at a time
+
+
+def horizon(today: datetime.date | None = None) -> datetime.date:
+    """The last day the summary has rows for: the end of the year after today's."""
+    return datetime.date((today or local_today()).year + 1, 12, 31)
+
+
+def is_due(
+    starts: datetime.date, ends: datetime.date | None, start: datetime.date, end: datetime.date
+) -> bool:
+    """An assignment (in force from ``starts`` to ``ends``) owes the meetings of the period
+    ``start``–``end`` when it was in force for at least half of it: a member assigned on the
+    20th does not owe the meeting of the 10th."""
+    first = max(start, starts)
+    last = min(end, ends or end)
+    in_force = (last - first).days + 1
+    return in_force * 2 >= (end - start).days + 1
+
+
+class PolicyBook:
+    """Which policy judges a member's period: the one in force on the period's first day, for
+    the highest position they held during it (an abolished district's member is judged by the
+    position they held then). Two queries, positions and policies read as plain rows."""
+
+    def __init__(self, member_ids: Iterable[int], first: datetime.date, last: datetime.date):
+        self.table = list(AttendancePolicy.objects.select_related("province"))
+        self.held: dict[int, list[tuple[str, str, str, datetime.date, datetime.date | None]]]
+        self.held = defaultdict(list)
+        rows = (
+            Position.objects.filter(user__in=list(member_ids), start_date__lte=last)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+            .values_list("user_id", "unit__path", "unit__level", "role", "start_date", "end_date")
+        )
+        for user_id, *position in rows:
+            self.held[user_id].append(tuple(position))  # type: ignore[arg-type]
+        self.cache: dict[tuple[int, datetime.date], AttendancePolicy | None] = {}
+
+    def policy(
+        self, member_id: int, start: datetime.date, end: datetime.date
+    ) -> AttendancePolicy | None:
+        key = (member_id, start)
+        if key not in self.cache:
+            held = [
+                (path, level, role)
+                for path, level, role, since, until in self.held[member_id]
+                if since <= end and (until is None or until >= start)
+            ]
+            self.cache[key] = AttendancePolicy.for_held(held, self.table, start)
+        return self.cache[key]
+
+
+def _periods(
+    kind: Period, first: datetime.date, last: datetime.date
+) -> Iterator[tuple[datetime.date, datetime.date]]:
+    """The periods of ``kind`` that overlap ``first`` … ``last``."""
+    start, end = kind.bounds(first)
+    while start <= last:
+        yield start, end
+        start, end = kind.bounds(end + datetime.timedelta(days=1))
+
+
+def _month_key(day: datetime.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def expected_tallies(
+    assignment_ids: Iterable[int], today: datetime.date | None = None
+) -> list[AttendanceTally]:
+    """The summary rows of these assignments as the raw rows give them (unsaved): every period
+    up to ``horizon`` that the assignment covered for at least half and whose policy, of the
+    kind of that period, asks for meetings, with the meeting visits (not drafts) logged in it.
+    Four queries, whatever the number of assignments."""
+    last_day = horizon(today)
+    assignments = list(
+        Assignment.objects.filter(pk__in=list(assignment_ids), start_date__lte=last_day)
+        .order_by("pk")
+        .values_list("pk", "member_id", "unit_id", "start_date", "end_date")
+    )
+    if not assignments:
+        return []
+    first_day = min(Period.YEAR.bounds(row[3])[0] for row in assignments)
+    book = PolicyBook({row[1] for row in assignments}, first_day, last_day)
+    counts = {
+        (pk, _month_key(datetime.date(year, month, 1))): (logged, accepted, late)
+        for pk, year, month, logged, accepted, late in Visit.objects.filter(
+            assignment__in=[row[0] for row in assignments], kind=VisitKind.MEETING
+        )
+        .exclude(status=VisitStatus.DRAFT)
+        .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
+        .values_list("assignment_id", "year", "month")
+        .annotate(
+            logged=Count("pk"),
+            accepted=Count("pk", filter=Q(status=VisitStatus.ACCEPTED)),
+            late=Count("pk", filter=Q(status=VisitStatus.ACCEPTED, accepted_late=True)),
+        )
+        .order_by()
+    }
+    none = (0, 0, 0)
+    rows = []
+    for pk, member_id, unit_id, starts, ends in assignments:
+        last = min(ends or last_day, last_day)
+        for kind in Period:
+            for start, end in _periods(kind, starts, last):
+                policy = book.policy(member_id, start, end)
+                if policy is None or policy.period != kind or not is_due(starts, ends, start, end):
+                    continue
+                logged = accepted = late = 0
+                for key in range(_month_key(start), _month_key(end) + 1):
+                    month_logged, month_accepted, month_late = counts.get((pk, key), none)
+                    logged += month_logged
+                    accepted += month_accepted
+                    late += month_late
+                rows.append(
+                    AttendanceTally(
+                        assignment_id=pk,
+                        member_id=member_id,
+                        unit_id=unit_id,
+                        period=kind,
+                        start=start,
+                        end=end,
+                        column=end.replace(day=1),
+                        required=policy.required_meetings,
+                        logged=logged,
+                        accepted=accepted,
+                        late=late,
+                    )
+                )
+    return rows
+
+
+def refresh_tallies(assignment_ids: Iterable[int], today: datetime.date | None = None) -> int:
+    """Make the stored summary of these assignments equal to ``expected_tallies``, in the
+    caller's transaction, writing only the rows that differ; the number written or deleted.
+
+    The assignments' rows are locked first (``FOR NO KEY UPDATE``, which the visits' own key
+    locks do not block), in key order: two transactions counting the same assignment take
+    turns, and the second counts after the first has committed."""
+    ids = sorted(set(assignment_ids))
+    changed = 0
+    for batch in (ids[i : i + BATCH] for i in range(0, len(ids), BATCH)):
+        with transaction.atomic():
+            list(
+                Assignment.objects.filter(pk__in=batch)
+                .order_by("pk")
+                .select_for_update(no_key=True)
+                .values_list("pk", flat=True)
+            )
+            stored = {t.key: t for t in AttendanceTally.objects.filter(assignment_id__in=batch)}
+            new, updated = [], []
+            for row in expected_tallies(batch, today):
+                current = stored.pop(row.key, None)
+                if current is None:
+                    new.append(row)
+                elif current.counts != row.counts:
+                    row.pk = current.pk
+                    updated.append(row)
+            AttendanceTally.objects.bulk_create(new, batch_size=BATCH)
+            AttendanceTally.objects.bulk_update(
+                updated,
+                ["member", "unit", "required", "logged", "accepted", "late"],
+                batch_size=BATCH,
+            )
+            if stored:
+                AttendanceTally.objects.filter(pk__in=[t.pk for t in stored.values()]).delete()
+            changed += len(new) + len(updated) + len(stored)
+    return changed
+
+
+def rebuild_tallies(today: datetime.date | None = None) -> int:
+    """Recompute the whole summary from the raw rows; the number of rows written or deleted
+    (0 when it was right). An assignment's rows go with it (the foreign key cascades), so
+    every stored row belongs to one of the assignments refreshed."""
+    return refresh_tallies(Assignment.objects.values_list("pk", flat=True), today)
+
+
+def assignments_judged_by(policy: AttendancePolicy) -> Any:
+    """The assignments a change to ``policy`` may re-judge: those of its province (every one,
+    for a default row)."""
+    assignments = Assignment.objects.all()
+    if policy.province is not None:
+        assignments = assignments.within(policy.province)
+    return assignments.values_list("pk", flat=True)
+
+
+def _visit_written(sender: type[Model], instance: Visit, raw: bool = False, **_: Any) -> None:
+    if raw:
+        return
+    refresh_tallies(
+        pk for pk in (instance.assignment_id, instance.loaded_assignment_id) if pk is not None
+    )
+
+
+def _assignment_written(
+    sender: type[Model], instance: Assignment, raw: bool = False, **_: Any
+) -> None:
+    if not raw:
+        refresh_tallies([instance.pk])
+
+
+def _position_written(sender: type[Model], instance: Position, raw: bool = False, **_: Any) -> None:
+    if not raw:
+        refresh_tallies(
+            Assignment.objects.filter(member_id=instance.user_id).values_list("pk", flat=True)
+        )
+
+
+def _policy_written(
+    sender: type[Model], instance: AttendancePolicy, raw: bool = False, **_: Any
+) -> None:
+    if not raw:
+        refresh_tallies(assignments_judged_by(instance))
+
+
+def connect() -> None:
+    """Keep the summary on every save and delete of the rows it is computed from (an
+    assignment's own rows go with it, by the foreign key's cascade)."""
+    for receiver, model in (
+        (_visit_written, Visit),
+        (_position_written, Position),
+        (_policy_written, AttendancePolicy),
+    ):
+        post_save.connect(receiver, sender=model, dispatch_uid=f"tallies-{model.__name__}")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"tallies-del-{model.__name__}")
+    post_save.connect(_assignment_written, sender=Assignment, dispatch_uid="tallies-Assignment")
