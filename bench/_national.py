@@ -105,12 +105,13 @@ def build(cursor, first_month: str, term_id: int, term_start: str) -> None:
 
 def national_data_set() -> tuple[datetime.date, datetime.date]:
     """Build the data set unless it is there; the first and the last of its twelve months."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     from oversight.clock import local_today
     from oversight.importing import UnitRow, import_units, read_unit_file
     from oversight.models import Level, Term, Unit
-    from visits.models import Visit, add_months
+    from visits.models import AttendanceTally, Visit, add_months
+    from visits.tallies import rebuild_tallies
 
     today = local_today()
     last = today.replace(day=1)
@@ -128,4 +129,14 @@ def national_data_set() -> tuple[datetime.date, datetime.date]:
         print("building the national data set (once):")
         with connection.cursor() as cursor:
             build(cursor, first.isoformat(), term.pk, term.start_date.isoformat())
+    if not AttendanceTally.objects.exists():
+        # The SQL above writes around the models: the summary is built from the raw rows once,
+        # as ``manage.py rebuild_tallies`` does after such a load.
+        started = time.perf_counter()
+        with transaction.atomic():
+            rebuild_tallies()
+        print(
+            f"  built the attendance summary: {AttendanceTally.objects.count():,} rows "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
     return first, last

@@ -1,0 +1,275 @@
+"""The attendance summary: kept equal to the raw rows by every workflow, rebuilt by a command."""
+
+import contextlib
+import datetime
+import io
+import threading
+import time
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts.models import Position
+from accounts.roles import Role
+from accounts.services import do_end_position
+from assignments.models import Assignment
+from assignments.services import do_assign, do_end_assignment
+from oversight.models import Level
+from oversight.reporting.reports import compliance
+from tests.clock import TODAY
+from tests.conftest import fresh
+from tests.factories import PositionFactory
+from visits.models import (
+    AttendanceTally,
+    Meeting,
+    Period,
+    Visit,
+    VisitKind,
+    VisitStatus,
+    add_months,
+)
+from visits.services import do_accept_visit, do_return_visit, do_save_visit, do_set_policy
+from visits.tallies import expected_tallies, horizon, rebuild_tallies, refresh_tallies
+
+THIS_MONTH = TODAY.replace(day=1)
+
+
+def stored() -> list[tuple]:
+    return sorted(
+        (t.assignment_id, t.period, t.start, t.end, t.column, *t.counts)
+        for t in AttendanceTally.objects.all()
+    )
+
+
+def raw() -> list[tuple]:
+    ids = Assignment.objects.values_list("pk", flat=True)
+    return sorted(
+        (t.assignment_id, t.period, t.start, t.end, t.column, *t.counts)
+        for t in expected_tallies(ids)
+    )
+
+
+@pytest.fixture
+def months_of_meetings(oversight):
+    """Regular meetings on the 10th of the three months before this one and of this one."""
+    for back in (3, 2, 0):
+        Meeting.objects.plan_month(add_months(THIS_MONTH, -back))
+    return list(Meeting.objects.filter(date__lte=TODAY).order_by("date", "cell__code"))
+
+
+# One step of a workflow, as the portal's services take it. Indexes pick among what exists.
+steps = st.one_of(
+    st.tuples(st.just("log"), st.integers(0, 1), st.integers(0, 11), st.booleans()),
+    st.tuples(st.just("accept"), st.integers(0, 20)),
+    st.tuples(st.just("return"), st.integers(0, 20)),
+    st.tuples(st.just("delete"), st.integers(0, 20)),
+    st.tuples(st.just("end_assignment"), st.integers(0, 5), st.integers(0, 120)),
+    st.tuples(st.just("assign"), st.integers(0, 1), st.integers(0, 3), st.integers(0, 120)),
+    st.tuples(st.just("appoint"), st.integers(0, 1), st.sampled_from(["province", "district"])),
+    st.tuples(st.just("end_position"), st.integers(0, 3), st.integers(0, 90)),
+    st.tuples(
+        st.just("policy"),
+        st.sampled_from([Level.PROVINCE, Level.DISTRICT]),
+        st.sampled_from(list(Period)),
+        st.integers(1, 3),
+        st.integers(0, 60),
+    ),
+)
+
+
+def _pick(queryset, index):
+    rows = list(queryset.order_by("pk"))
+    return rows[index % len(rows)] if rows else None
+
+
+def _apply(step, world) -> None:
+    people, tree, oversight, meetings = world
+    admin = fresh(people.admin)
+    members = [oversight.province_member, oversight.district_member]
+    kind, *args = step
+    if kind == "log":
+        member, meeting, submit = members[args[0]], meetings[args[1] % len(meetings)], args[2]
+        visit = Visit(member=member, logged_by=member, kind=VisitKind.MEETING, meeting=meeting)
+        do_save_visit(fresh(member), visit, submit=submit)
+    elif kind in ("accept", "return"):
+        visit = _pick(Visit.objects.filter(status=VisitStatus.SUBMITTED), args[0])
+        if visit is not None and kind == "accept":
+            do_accept_visit(admin, visit)
+        elif visit is not None:
+            do_return_visit(admin, visit, "Bổ sung nhận xét.")
+    elif kind == "delete":
+        visit = _pick(Visit.objects.all(), args[0])
+        if visit is not None:
+            visit.delete()
+    elif kind == "end_assignment":
+        assignment = _pick(Assignment.objects.filter(end_date__isnull=True), args[0])
+        if assignment is not None:
+            do_end_assignment(admin, assignment, TODAY - datetime.timedelta(days=args[1]))
+    elif kind == "assign":
+        units = [tree.commune_a, tree.commune_a2, tree.cell_a, tree.commune_b]
+        start = TODAY - datetime.timedelta(days=args[2])
+        do_assign(admin, members[args[0]], units[args[1]], start_date=start)
+    elif kind == "appoint":
+        unit = tree.province if args[1] == "province" else tree.district_a
+        if Position.objects.filter(user=members[args[0]], unit=unit).exists():
+            return
+        PositionFactory(
+            user=members[args[0]],
+            unit=unit,
+            role=Role.STANDING_MEMBER,
+            start_date=add_months(THIS_MONTH, -2),
+        )
+    elif kind == "end_position":
+        position = _pick(Position.objects.filter(user__in=members, end_date__isnull=True), args[0])
+        if position is not None:
+            on = max(position.start_date, TODAY - datetime.timedelta(days=args[1]))
+            do_end_position(admin, position, on)
+    else:
+        level, period, required, days_ahead = args
+        do_set_policy(
+            admin,
+            tree.province,
+            level=level,
+            role="",
+            period=period,
+            required_meetings=required,
+            valid_from=TODAY + datetime.timedelta(days=days_ahead),
+        )
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(workflow=st.lists(steps, min_size=1, max_size=10))
+def test_the_summary_equals_the_raw_rows_after_any_workflow(
+    workflow, people, tree, oversight, months_of_meetings
+):
+    """Random sequences of the portal's own writes (logging, reviewing, deleting visits,
+    assigning and ending, appointing and ending positions, new policies from a day on): after
+    each, the stored summary is what the raw rows give."""
+    with transaction.atomic():
+        for step in workflow:
+            # A step the service refuses writes nothing, which the summary must follow too.
+            with contextlib.suppress(ValidationError, PermissionDenied):
+                _apply(step, (people, tree, oversight, months_of_meetings))
+            assert stored() == raw(), step
+        transaction.set_rollback(True)
+
+
+def test_the_summary_is_not_empty_where_work_is_due(people, tree, oversight, months_of_meetings):
+    """The comparison above would pass on two empty lists: the fixture's members owe periods."""
+    visit = Visit(
+        member=oversight.district_member,
+        logged_by=oversight.district_member,
+        kind=VisitKind.MEETING,
+        meeting=oversight.meeting_a,
+    )
+    do_save_visit(fresh(oversight.district_member), visit, submit=True)
+    rows = AttendanceTally.objects.filter(member=oversight.district_member)
+    assert rows.filter(column=oversight.month, logged=1).exists()
+    assert rows.order_by("end").last().end == horizon(TODAY)
+    assert stored() == raw() != []
+
+
+def test_rebuild_mends_a_summary_written_around_it(people, tree, oversight):
+    assignment = Assignment.objects.get(member=oversight.district_member)
+    AttendanceTally.objects.filter(assignment=assignment).update(logged=7)
+    AttendanceTally.objects.filter(assignment=assignment, column=oversight.month).delete()
+    out = io.StringIO()
+    call_command("rebuild_tallies", stdout=out)
+    assert stored() == raw()
+    assert "rows changed" in out.getvalue()
+    assert rebuild_tallies() == 0  # right already: nothing written
+
+
+def test_rebuild_if_empty_leaves_a_kept_summary_alone(people, tree, oversight):
+    AttendanceTally.objects.filter(member=oversight.district_member).update(logged=5)
+    call_command("rebuild_tallies", "--if-empty", stdout=io.StringIO())
+    assert stored() != raw()
+    AttendanceTally.objects.all().delete()
+    call_command("rebuild_tallies", "--if-empty", stdout=io.StringIO())
+    assert stored() == raw() != []
+
+
+def test_a_bulk_write_is_counted_once_refreshed(people, tree, oversight):
+    """Writes that bypass save() (a queryset update) leave the summary until refreshed."""
+    assignment = Assignment.objects.get(member=oversight.district_member)
+    visit = do_save_visit(
+        fresh(oversight.district_member),
+        Visit(
+            member=oversight.district_member,
+            logged_by=oversight.district_member,
+            kind=VisitKind.MEETING,
+            meeting=oversight.meeting_a,
+        ),
+        submit=True,
+    )
+    Visit.objects.filter(pk=visit.pk).update(status=VisitStatus.ACCEPTED)
+    assert stored() != raw()
+    assert refresh_tallies([assignment.pk]) == 1
+    assert stored() == raw()
+
+
+def test_the_report_reads_the_summary(people, tree, oversight):
+    """The compliance report's figures come from the summary rows, capped per period."""
+    assignment = Assignment.objects.get(member=oversight.district_member)
+    AttendanceTally.objects.filter(assignment=assignment, column=oversight.month).update(
+        logged=3, accepted=2, late=1
+    )
+    report = compliance(fresh(people.admin), tree.district_a, oversight.month, oversight.month)
+    row = next(r for r in report.rows if r.member_id == oversight.district_member.pk)
+    tally = row.by_month[oversight.month].tally
+    assert (tally.required, tally.logged, tally.accepted, tally.late) == (1, 1, 1, 0)
+    # Accepted twice, once late: one on time covers the one required.
+    AttendanceTally.objects.filter(assignment=assignment, column=oversight.month).update(
+        accepted=1, late=1
+    )
+    report = compliance(fresh(people.admin), tree.district_a, oversight.month, oversight.month)
+    assert report.total.late == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_visits_counted_at_once_are_both_counted(people, tree, oversight):
+    """Two visits to one assignment's period, saved in two transactions that overlap: the
+    second counts after the first commits (the refresh locks the assignment first). Without
+    the lock the second counts only its own visit and overwrites the first's count."""
+    member = oversight.province_member
+    assignment = Assignment.objects.get(member=member)
+    first_saved, errors = threading.Event(), []
+
+    def save(meeting, hold: bool) -> None:
+        try:
+            if not hold:
+                first_saved.wait(5)
+            with transaction.atomic():
+                visit = Visit(member=member, logged_by=member, kind=VisitKind.MEETING)
+                visit.meeting = meeting
+                do_save_visit(fresh(member), visit, submit=True)
+                if hold:
+                    first_saved.set()
+                    time.sleep(0.5)  # the other transaction counts meanwhile
+        except Exception as error:  # reported below, with the other thread's result
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=save, args=(oversight.meeting_a, True)),
+        threading.Thread(target=save, args=(oversight.meeting_a2, False)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    period = AttendanceTally.objects.get(
+        assignment=assignment, start__lte=oversight.month, end__gte=oversight.month
+    )
+    assert period.logged == 2
+    assert stored() == raw()
