@@ -110,7 +110,7 @@ def national_data_set() -> tuple[datetime.date, datetime.date]:
     from oversight.clock import local_today
     from oversight.importing import UnitRow, import_units, read_unit_file
     from oversight.models import Level, Term, Unit
-    from visits.models import AttendanceTally, Visit, add_months
+    from visits.models import AttendanceTally, RatingTally, Visit, add_months
     from visits.tallies import rebuild_tallies
 
     today = local_today()
@@ -129,14 +129,16 @@ def national_data_set() -> tuple[datetime.date, datetime.date]:
         print("building the national data set (once):")
         with connection.cursor() as cursor:
             build(cursor, first.isoformat(), term.pk, term.start_date.isoformat())
-    if not AttendanceTally.objects.exists():
+    if not AttendanceTally.objects.exists() or not RatingTally.objects.exists():
         # The SQL above writes around the models: the summary is built from the raw rows once,
         # as ``manage.py rebuild_tallies`` does after such a load.
         started = time.perf_counter()
         with transaction.atomic():
             rebuild_tallies()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         print(
-            f"  built the attendance summary: {AttendanceTally.objects.count():,} rows "
-            f"in {time.perf_counter() - started:.1f} s"
+            f"  built the summaries: {AttendanceTally.objects.count():,} attendance rows, "
+            f"{RatingTally.objects.count():,} rating rows in {time.perf_counter() - started:.1f} s"
         )
     return first, last

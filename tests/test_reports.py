@@ -10,12 +10,12 @@ from openpyxl import load_workbook
 
 from assignments.models import Assignment
 from oversight.reporting.reports import compliance, coverage, quality
-from visits.tallies import is_due
 from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import AssignmentFactory, PositionFactory, UnitFactory, UserFactory
 from visits.models import Meeting, MeetingSchedule, Rating, Visit, VisitKind, add_months
 from visits.services import do_accept_visit, do_move_meeting, do_save_visit
+from visits.tallies import is_due
 
 THIS_MONTH = TODAY.replace(day=1)
 

@@ -27,13 +27,21 @@ from visits.models import (
     AttendanceTally,
     Meeting,
     Period,
+    Rating,
+    RatingTally,
     Visit,
     VisitKind,
     VisitStatus,
     add_months,
 )
 from visits.services import do_accept_visit, do_return_visit, do_save_visit, do_set_policy
-from visits.tallies import expected_tallies, horizon, rebuild_tallies, refresh_tallies
+from visits.tallies import (
+    expected_tallies,
+    horizon,
+    rating_counts,
+    rebuild_tallies,
+    refresh_tallies,
+)
 
 THIS_MONTH = TODAY.replace(day=1)
 
@@ -43,6 +51,14 @@ def stored() -> list[tuple]:
         (t.assignment_id, t.period, t.start, t.end, t.column, *t.counts)
         for t in AttendanceTally.objects.all()
     )
+
+
+def stored_ratings() -> dict[tuple, int]:
+    return {(t.unit_id, t.month, t.rating): t.visits for t in RatingTally.objects.all()}
+
+
+def raw_ratings() -> dict[tuple, int]:
+    return rating_counts(Visit.objects.all())
 
 
 def raw() -> list[tuple]:
@@ -63,7 +79,14 @@ def months_of_meetings(oversight):
 
 # One step of a workflow, as the portal's services take it. Indexes pick among what exists.
 steps = st.one_of(
-    st.tuples(st.just("log"), st.integers(0, 1), st.integers(0, 11), st.booleans()),
+    st.tuples(
+        st.just("log"),
+        st.integers(0, 1),
+        st.integers(0, 11),
+        st.booleans(),
+        st.sampled_from(["", *Rating.values]),
+    ),
+    st.tuples(st.just("rate"), st.integers(0, 20), st.sampled_from(["", *Rating.values])),
     st.tuples(st.just("accept"), st.integers(0, 20)),
     st.tuples(st.just("return"), st.integers(0, 20)),
     st.tuples(st.just("delete"), st.integers(0, 20)),
@@ -94,7 +117,13 @@ def _apply(step, world) -> None:
     if kind == "log":
         member, meeting, submit = members[args[0]], meetings[args[1] % len(meetings)], args[2]
         visit = Visit(member=member, logged_by=member, kind=VisitKind.MEETING, meeting=meeting)
+        visit.rating = args[3]
         do_save_visit(fresh(member), visit, submit=submit)
+    elif kind == "rate":
+        visit = _pick(Visit.objects.filter(status__in=VisitStatus.editable()), args[0])
+        if visit is not None:
+            visit.rating = args[1]
+            do_save_visit(fresh(visit.member), visit)
     elif kind in ("accept", "return"):
         visit = _pick(Visit.objects.filter(status=VisitStatus.SUBMITTED), args[0])
         if visit is not None and kind == "accept":
@@ -159,6 +188,7 @@ def test_the_summary_equals_the_raw_rows_after_any_workflow(
             with contextlib.suppress(ValidationError, PermissionDenied):
                 _apply(step, (people, tree, oversight, months_of_meetings))
             assert stored() == raw(), step
+            assert stored_ratings() == raw_ratings(), step
         transaction.set_rollback(True)
 
 
@@ -177,13 +207,25 @@ def test_the_summary_is_not_empty_where_work_is_due(people, tree, oversight, mon
     assert stored() == raw() != []
 
 
+def test_the_ratings_are_counted_by_cell_and_month(people, tree, oversight):
+    member = oversight.district_member
+    visit = Visit(member=member, logged_by=member, kind=VisitKind.MEETING)
+    visit.meeting, visit.rating = oversight.meeting_a, Rating.POOR
+    visit = do_save_visit(fresh(member), visit, submit=True)
+    assert stored_ratings() == {(tree.cell_a.pk, oversight.month, Rating.POOR): 1}
+    visit.delete()
+    assert stored_ratings() == {}
+
+
 def test_rebuild_mends_a_summary_written_around_it(people, tree, oversight):
     assignment = Assignment.objects.get(member=oversight.district_member)
     AttendanceTally.objects.filter(assignment=assignment).update(logged=7)
     AttendanceTally.objects.filter(assignment=assignment, column=oversight.month).delete()
+    RatingTally.objects.create(unit=tree.cell_b, month=oversight.month, rating="good", visits=3)
     out = io.StringIO()
     call_command("rebuild_tallies", stdout=out)
     assert stored() == raw()
+    assert stored_ratings() == raw_ratings()
     assert "rows changed" in out.getvalue()
     assert rebuild_tallies() == 0  # right already: nothing written
 

@@ -33,7 +33,7 @@ from visits.models import (
     VisitStatus,
     add_months,
 )
-from visits.tallies import refresh_tallies
+from visits.tallies import refresh_ratings, refresh_tallies
 
 MONTHS_OF_HISTORY = 12
 THEMATIC_TOPICS = [
@@ -317,6 +317,7 @@ def _visits(
             new.append(visit)
     bulk_create_with_history(new, Visit, batch_size=1000)
     refresh_tallies(visit.assignment_id for visit in new if visit.assignment_id is not None)
+    refresh_ratings((visit.unit_id, visit.date) for visit in new)
     return len(new)
 
 

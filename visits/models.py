@@ -364,7 +364,19 @@ class Meeting(models.Model):
                 violation_error_message=_("Chi bộ đã có buổi sinh hoạt thường kỳ trong tháng này."),
             )
         ]
-        indexes = [models.Index(fields=["month", "cell"], name="meeting_month_idx")]
+        indexes = [
+            models.Index(fields=["month", "cell"], name="meeting_month_idx"),
+            # The quality report's few rows among a country's million meetings: the thematic
+            # ones of a quarter, those a cell rated itself (Kém, or differently from a visitor).
+            models.Index(
+                fields=["date"], condition=Q(kind="thematic"), name="meeting_thematic_idx"
+            ),
+            models.Index(
+                fields=["self_rating", "date"],
+                condition=Q(self_rating__gt=""),
+                name="meeting_self_rated_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cell} — {self.date:%d/%m/%Y}"
@@ -709,9 +721,9 @@ class Visit(models.Model):
             models.Index(fields=["assignment", "date"], name="visit_assignment_idx"),
         ]
 
-    # The assignment the visit counted for when it was read: a visit moved to another one is
-    # counted again in both (``visits.tallies``).
-    loaded_assignment_id: int | None = None
+    # Where the visit was counted when it was read (assignment, cell, date): a visit moved
+    # elsewhere is counted again in both places (``visits.tallies``).
+    loaded_place: tuple[int | None, int | None, datetime.date | None] = (None, None, None)
 
     def __str__(self) -> str:
         return f"{self.member} — {self.unit} — {self.date:%d/%m/%Y}"
@@ -719,7 +731,8 @@ class Visit(models.Model):
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Visit:
         visit = super().from_db(db, field_names, values, **kwargs)
-        visit.loaded_assignment_id = visit.__dict__.get("assignment_id")
+        known = visit.__dict__
+        visit.loaded_place = (known.get("assignment_id"), known.get("unit_id"), known.get("date"))
         return visit
 
     @property
@@ -992,3 +1005,31 @@ class AttendanceTally(models.Model):
     @property
     def counts(self) -> tuple[int, int, int, int, int, int]:
         return (self.member_id, self.unit_id, self.required, self.logged, self.accepted, self.late)
+
+
+class RatingTallyQuerySet(ScopedQuerySet):
+    pass
+
+
+class RatingTally(models.Model):
+    """How many visiting members rated a cell's regular meetings of a month, by rating: the
+    summary the quality report reads. Derived data, kept and rebuilt with ``AttendanceTally``
+    (``visits.tallies``)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    rating = models.CharField(max_length=16, choices=Rating.choices)
+    visits = models.PositiveIntegerField()
+
+    objects = RatingTallyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tổng hợp xếp loại sinh hoạt theo tháng")
+        verbose_name_plural = _("tổng hợp xếp loại sinh hoạt theo tháng")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month", "rating"], name="rating_tally_once")
+        ]
+        indexes = [models.Index(fields=["month", "rating"], name="rating_tally_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%m/%Y} {self.rating}: {self.visits}"

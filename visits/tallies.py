@@ -1,4 +1,5 @@
-"""The attendance summary (``AttendanceTally``): how it is computed from the raw rows and kept.
+"""The summaries the reports read (``AttendanceTally``, ``RatingTally``): how they are computed
+from the raw rows and kept.
 
 One row per assignment and due period, with the policy's required number and the meeting
 visits logged, accepted and accepted late in it. ``expected_tallies`` computes the rows from
@@ -7,7 +8,8 @@ that for some assignments, inside the caller's transaction. It is called on ever
 delete of those four models (``connect``: the one place the portal uses Django's signals, so
 that no path that writes them, service, admin, import, API or test factory, can leave the
 summary behind) and by the writes that bypass ``save()`` (bulk creates and updates, which
-call it themselves). ``rebuild_tallies`` recomputes everything (``manage.py rebuild_tallies``).
+call it themselves). ``refresh_ratings`` does the same for the visiting members' ratings of a
+cell's month. ``rebuild_tallies`` recomputes everything (``manage.py rebuild_tallies``).
 
 Rows exist through the end of the year after today (``horizon``): the January task
 ``visits.tasks.extend_tallies`` carries open assignments a year further.
@@ -28,13 +30,17 @@ from django.db.models.signals import post_delete, post_save
 from accounts.models import Position
 from assignments.models import Assignment
 from oversight.clock import local_today
+from oversight.models import Unit
 from visits.models import (
     AttendancePolicy,
     AttendanceTally,
+    MeetingKind,
     Period,
+    RatingTally,
     Visit,
     VisitKind,
     VisitStatus,
+    add_months,
 )
 
 if TYPE_CHECKING:
@@ -209,11 +215,66 @@ def refresh_tallies(assignment_ids: Iterable[int], today: datetime.date | None =
     return changed
 
 
+def rating_counts(visits: Any) -> dict[tuple[int, datetime.date, str], int]:
+    """Visiting members' ratings of regular meetings, by cell, month and rating."""
+    rated = (
+        visits.filter(kind=VisitKind.MEETING, meeting__kind=MeetingKind.REGULAR, rating__gt="")
+        .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
+        .values_list("unit_id", "year", "month", "rating")
+        .annotate(visits=Count("pk"))
+        .order_by()
+    )
+    return {
+        (unit_id, datetime.date(year, month, 1), rating): count
+        for unit_id, year, month, rating, count in rated
+    }
+
+
+def refresh_ratings(places: Iterable[tuple[int, datetime.date]] | None = None) -> int:
+    """Make the stored ratings of these (cell, day) places' months equal to the visits', in
+    the caller's transaction (every month of every cell when ``places`` is None); the number
+    of rows written or deleted. The cells are locked first, as ``refresh_tallies`` locks
+    assignments, so that two members rating one meeting at once are both counted."""
+    visits, stored_rows = Visit.objects.all(), RatingTally.objects.all()
+    if places is not None:
+        # Every month from the first to the last of these cells: a superset of the places,
+        # recounted whole, so that one query reads a visit's old and new place, or a bulk load.
+        places = list(places)
+        cells = sorted({unit_id for unit_id, _day in places})
+        months = sorted({day.replace(day=1) for _unit_id, day in places})
+        if not cells:
+            return 0
+        first, last = months[0], months[-1]
+        visits = visits.filter(unit_id__in=cells, date__gte=first, date__lt=add_months(last, 1))
+        stored_rows = stored_rows.filter(unit_id__in=cells, month__gte=first, month__lte=last)
+        list(
+            Unit.objects.filter(pk__in=cells)
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", flat=True)
+        )
+    stored = {(t.unit_id, t.month, t.rating): t for t in stored_rows}
+    new, updated = [], []
+    for (unit_id, month, rating), count in rating_counts(visits).items():
+        current = stored.pop((unit_id, month, rating), None)
+        if current is None:
+            new.append(RatingTally(unit_id=unit_id, month=month, rating=rating, visits=count))
+        elif current.visits != count:
+            current.visits = count
+            updated.append(current)
+    RatingTally.objects.bulk_create(new, batch_size=BATCH)
+    RatingTally.objects.bulk_update(updated, ["visits"], batch_size=BATCH)
+    if stored:
+        RatingTally.objects.filter(pk__in=[t.pk for t in stored.values()]).delete()
+    return len(new) + len(updated) + len(stored)
+
+
 def rebuild_tallies(today: datetime.date | None = None) -> int:
-    """Recompute the whole summary from the raw rows; the number of rows written or deleted
-    (0 when it was right). An assignment's rows go with it (the foreign key cascades), so
-    every stored row belongs to one of the assignments refreshed."""
-    return refresh_tallies(Assignment.objects.values_list("pk", flat=True), today)
+    """Recompute both summaries from the raw rows; the number of rows written or deleted (0
+    when they were right). An assignment's rows go with it (the foreign key cascades), so
+    every stored attendance row belongs to one of the assignments refreshed."""
+    attendance = refresh_tallies(Assignment.objects.values_list("pk", flat=True), today)
+    return attendance + refresh_ratings()
 
 
 def assignments_judged_by(policy: AttendancePolicy) -> Any:
@@ -228,9 +289,12 @@ def assignments_judged_by(policy: AttendancePolicy) -> Any:
 def _visit_written(sender: type[Model], instance: Visit, raw: bool = False, **_: Any) -> None:
     if raw:
         return
-    refresh_tallies(
-        pk for pk in (instance.assignment_id, instance.loaded_assignment_id) if pk is not None
-    )
+    assignment_id, unit_id, day = instance.loaded_place
+    refresh_tallies(pk for pk in (instance.assignment_id, assignment_id) if pk is not None)
+    places = [(instance.unit_id, instance.date)]
+    if unit_id is not None and day is not None:
+        places.append((unit_id, day))
+    refresh_ratings(places)
 
 
 def _assignment_written(

@@ -15,7 +15,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any, overload
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Least
+from django.db.models.functions import Coalesce, Least
 
 from accounts.models import Position
 from assignments.models import Assignment
@@ -27,8 +27,8 @@ from visits.models import (
     MeetingKind,
     Period,
     Rating,
+    RatingTally,
     Visit,
-    VisitKind,
     VisitStatus,
     add_months,
     in_progress,
@@ -99,6 +99,11 @@ class PeriodCell:
     def status(self) -> str:
         """The tally's colour once the period has closed; until then "progress", never red."""
         return IN_PROGRESS if self.in_progress else self.tally.status
+
+    @property
+    def months_query(self) -> str:
+        """The period's months as the visit list's query asks for them."""
+        return f"start={self.start:%Y-%m}&end={self.end:%Y-%m}"
 
     @property
     def label(self) -> str:
@@ -189,12 +194,13 @@ def _groups(
     return {u.code: u for u in below}
 
 
-def _capped_sums(condition: Q | None = None) -> dict[str, Any]:
+def _capped_sums() -> dict[str, Any]:
     """The summary rows' counts, each row capped at what its period requires (two visits to
     one commune never make up for none in another), summed in the database. (Named apart from
     the columns they sum: an annotation would shadow the column in the next one.)"""
+
     def total(expression: Any) -> Coalesce:
-        return Coalesce(Sum(expression, filter=condition), 0, output_field=IntegerField())
+        return Coalesce(Sum(expression), 0, output_field=IntegerField())
 
     accepted = Least("accepted", "required")
     return {
@@ -324,19 +330,22 @@ def compliance(
     if member is not None:
         in_range, tallies = in_range.filter(member=member), tallies.filter(member=member)
     path = "unit__path" if structure is None else "structure_path"
-    closed = ~Q(column__in=open_months) if open_months else None
-    by_month = {
-        row["column"]: _tally(row)
-        for row in tallies.values("column").annotate(**_capped_sums()).order_by()
-    }
+    # One aggregate by unit below the root and month; the totals by unit (closed periods only)
+    # and by month (all) are summed from its few rows.
     groups = _groups(user, root, structure)
-    by_group = {
-        row["group"]: _tally(row)
-        for row in tallies.annotate(group=PathSegment(path, _depth(root) + 1))
-        .values("group")
-        .annotate(**_capped_sums(closed))
+    by_group: dict[str, Tally] = {}
+    by_month: dict[datetime.date, Tally] = defaultdict(Tally)
+    for row in (
+        tallies.annotate(group=PathSegment(path, _depth(root) + 1))
+        .values("group", "column")
+        .annotate(**_capped_sums())
         .order_by()
-    }
+    ):
+        tally = _tally(row)
+        by_month[row["column"]] += tally
+        group_tally = by_group.setdefault(row["group"], Tally())
+        if row["column"] not in open_months:
+            group_tally += tally
     total = Tally()
     for month, tally in by_month.items():
         if month not in open_months:
@@ -506,36 +515,26 @@ def quality(
         lambda: defaultdict(dict)
     )
     totals: dict[str, int] = defaultdict(int)
-    # Visits to the range's regular meetings, found from the visits' own unit and date (the
-    # meeting's), so that a province reads its own rows through the path index.
-    meeting_visits = under(Visit.objects, user, root, structure).filter(
-        kind=VisitKind.MEETING,
-        meeting__kind=MeetingKind.REGULAR,
-        date__gte=months[0],
-        date__lte=range_end,
+    # The visiting members' ratings from their summary, by the cells' own path.
+    ratings = under(RatingTally.objects, user, root, structure).filter(
+        month__gte=months[0], month__lte=months[-1]
     )
     rated = (
-        meeting_visits.filter(rating__gt="")
-        .annotate(
+        ratings.annotate(
             group=PathSegment(
                 "unit__path" if structure is None else "structure_path", _depth(root) + 1
             )
         )
-        .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
-        .values_list("group", "year", "month", "rating")
-        .annotate(total=Count("pk"))
+        .values_list("group", "month", "rating")
+        .annotate(total=Sum("visits"))
         .order_by()
     )
-    for group, year, month, rating, count in rated:
-        distribution[group][datetime.date(year, month, 1)][rating] = count
+    for group, month, rating, count in rated:
+        distribution[group][month][rating] = count
         totals[rating] += count
     # Rated Kém by the cell itself or by a visiting member: two plain queries, no OR across a join.
     poor_own = meetings.filter(self_rating=Rating.POOR).values_list("cell_id", "month")
-    poor_visited = (
-        meeting_visits.filter(rating=Rating.POOR)
-        .values_list("meeting__cell_id", "meeting__month")
-        .distinct()
-    )
+    poor_visited = ratings.filter(rating=Rating.POOR).values_list("unit_id", "month")
     poor_months: dict[int, set[int]] = defaultdict(set)
     for cell_id, month in [*poor_own, *poor_visited]:
         poor_months[cell_id].add(_month_key(month))
