@@ -384,3 +384,21 @@ def test_month_ends_and_year_ends(settings, oversight, tree):
     assert f"meeting:{meeting.pk}" in {
         p.subject for p in reminders.plan_upcoming_meetings(day_before)
     }
+
+
+@pytest.mark.parametrize("members", [2, 12])
+def test_month_closing_is_planned_in_a_fixed_number_of_queries(
+    oversight, tree, settings, members, django_assert_max_num_queries
+):
+    """Planned from the attendance summary: one query whatever the number of members short
+    (it was two a member)."""
+    settings.COMPLIANCE_CLOSING_DAY = 5
+    settings.REMINDER_DAYS_BEFORE_CLOSING = 3
+    second = add_months(TODAY.replace(day=1), 1).replace(day=2)
+    for number in range(members):
+        member = UserFactory(username=f"d01.uv.{number}")
+        PositionFactory(user=member, unit=tree.district_a, role="executive_member")
+        AssignmentFactory(member=member, unit=tree.cell_a_2)
+    with django_assert_max_num_queries(1):
+        planned = reminders.plan_month_closing(second)
+    assert {f"d01.uv.{number}" for number in range(members)} <= recipients(planned)

@@ -28,6 +28,7 @@ from accounts.roles import Role
 from assignments.models import Assignment, BreakthroughTask, TaskStatus
 from oversight.models import ancestor_paths
 from visits.models import (
+    AttendanceTally,
     Meeting,
     MeetingStatus,
     Reminder,
@@ -39,7 +40,6 @@ from visits.models import (
     add_months,
     closing_day,
 )
-from visits.progress import member_progress
 
 UNSUBSCRIBE_SALT = "visits.reminders.unsubscribe"
 
@@ -122,22 +122,20 @@ def plan_month_closing(today: datetime.date) -> list[Planned]:
 
 
 def _short_members(period_day: datetime.date) -> dict[int, tuple[User, list[str]]]:
-    """Members short of their policy for the period ending with ``period_day``'s month."""
-    assignments: dict[int, list[Assignment]] = defaultdict(list)
-    in_force = Assignment.objects.open_on(period_day).filter(member__is_active=True)
-    for assignment in in_force.select_related("member", "unit"):
-        assignments[assignment.member_id].append(assignment)
-    short_members = {}
-    for member_assignments in assignments.values():
-        member = member_assignments[0].member
-        short = [
-            p
-            for p in member_progress(member, member_assignments, period_day)
-            if p.missing and p.period_end.month == period_day.month  # quarters end in their month
-        ]
-        if short:
-            areas = [f"{p.assignment.unit.name}: {p.logged}/{p.required}" for p in short]
-            short_members[member.pk] = (member, areas)
+    """Members short of their policy for the periods that end in ``period_day``'s month (a
+    quarter ends in its last month), as the attendance summary counts them: the compliance
+    report's own figures, in one query for the whole country."""
+    short_members: dict[int, tuple[User, list[str]]] = {}
+    short = (
+        AttendanceTally.objects.filter(
+            column=period_day.replace(day=1), logged__lt=F("required"), member__is_active=True
+        )
+        .select_related("member", "unit")
+        .order_by("member_id", "unit__path")
+    )
+    for tally in short:
+        _member, areas = short_members.setdefault(tally.member_id, (tally.member, []))
+        areas.append(f"{tally.unit.name}: {tally.logged}/{tally.required}")
     return short_members
 
 

@@ -29,6 +29,7 @@ from django.db.models.signals import post_delete, post_save
 
 from accounts.models import Position
 from assignments.models import Assignment
+from oversight.bulk import write_rows
 from oversight.clock import local_today
 from oversight.models import Unit
 from visits.models import (
@@ -204,10 +205,10 @@ def refresh_tallies(assignment_ids: Iterable[int], today: datetime.date | None =
                     row.pk = current.pk
                     updated.append(row)
             AttendanceTally.objects.bulk_create(new, batch_size=BATCH)
-            AttendanceTally.objects.bulk_update(
+            write_rows(
+                AttendanceTally,
                 updated,
-                ["member", "unit", "required", "logged", "accepted", "late"],
-                batch_size=BATCH,
+                ["member_id", "unit_id", "required", "logged", "accepted", "late"],
             )
             if stored:
                 AttendanceTally.objects.filter(pk__in=[t.pk for t in stored.values()]).delete()
@@ -263,7 +264,7 @@ def refresh_ratings(places: Iterable[tuple[int, datetime.date]] | None = None) -
             current.visits = count
             updated.append(current)
     RatingTally.objects.bulk_create(new, batch_size=BATCH)
-    RatingTally.objects.bulk_update(updated, ["visits"], batch_size=BATCH)
+    write_rows(RatingTally, updated, ["visits"])
     if stored:
         RatingTally.objects.filter(pk__in=[t.pk for t in stored.values()]).delete()
     return len(new) + len(updated) + len(stored)

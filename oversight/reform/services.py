@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import Position, User, sync_role_groups_of
 from accounts.rights import may
 from assignments.models import Assignment
+from oversight.bulk import write_rows
 from oversight.models import (
     Level,
     LineageKind,
@@ -168,7 +169,7 @@ def _write(actor: User, plan: ReorganisationPlan, result: Impact) -> None:
     units = _write_new_units(actor, plan, result)
     for retirement in result.retirements:
         retirement.unit.merged_into = units.get(retirement.successor_code)
-    _write_rows(Unit, [u for u in retired if u.merged_into is not None], ["merged_into_id"])
+    write_rows(Unit, [u for u in retired if u.merged_into is not None], ["merged_into_id"])
     _record_history(Unit, retired, actor, reason)
     links = [
         UnitLineage(
@@ -204,44 +205,13 @@ def _write(actor: User, plan: ReorganisationPlan, result: Impact) -> None:
     for move in result.cells:
         move.cell.parent = units[move.target]
         move.cell.path = path_for(move.cell.code, move.cell.parent.path)
-    _write_rows(Unit, cells, ["parent_id", "path"])
+    write_rows(Unit, cells, ["parent_id", "path"])
     _record_history(Unit, cells, actor, reason)
     _end_rows(actor, result, reason)
     Reminder.objects.filter(pk__in=[r.pk for r in result.reminders_stopping]).update(
         status=ReminderStatus.CANCELLED,
         last_error=_("Dừng do sắp xếp đơn vị (%(basis)s).") % {"basis": reason},
     )
-
-
-def _write_rows(model: type[Model], objs: Sequence[Model], fields: list[str]) -> None:
-    """Write each object's own values of ``fields`` (column attributes) in one statement.
-
-    Django's ``bulk_update`` builds one CASE per field with a branch per row, which PostgreSQL
-    evaluates row by row: moving the country's 100,000 cells that way took over ten minutes.
-    On PostgreSQL the values travel as arrays joined by ``unnest``; elsewhere (SQLite, the
-    demo's few thousand rows) ``bulk_update`` writes them.
-    """
-    if not objs:
-        return
-    concrete = [f for f in model._meta.concrete_fields if f.attname in fields]
-    if connection.vendor != "postgresql":
-        model._base_manager.bulk_update(objs, [f.name for f in concrete], batch_size=500)
-        return
-    typed = [(field.column, field.db_type(connection)) for field in concrete]
-    setting = ", ".join(f'"{column}" = moved."{column}"' for column, _kind in typed)
-    arrays = ", ".join(["%s::bigint[]", *(f"%s::{kind}[]" for _column, kind in typed)])
-    header = ", ".join(f'"{column}"' for column in ["id", *(c for c, _kind in typed)])
-    params = [
-        [obj.pk for obj in objs],
-        *([getattr(obj, f.attname) for obj in objs] for f in concrete),
-    ]
-    with connection.cursor() as cursor:
-        # Names come from the model's own meta; every value is a bound parameter.
-        cursor.execute(
-            f'UPDATE "{model._meta.db_table}" AS target SET {setting} '  # nosec B608
-            f"FROM unnest({arrays}) AS moved({header}) WHERE target.id = moved.id",
-            params,
-        )
 
 
 def _record_history(model: type[Model], objs: Sequence[Model], actor: User, reason: str) -> None:

@@ -1,0 +1,27 @@
+"""Authentication backends."""
+
+from typing import Any
+
+from django.contrib.auth import backends
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+
+
+class ModelBackend(backends.ModelBackend):
+    """Django's model backend, reading a person's permissions (their own and their groups'
+    together) in one query instead of two: every page asks, for its navigation."""
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            permissions = Permission.objects.all()
+            if not user_obj.is_superuser:
+                permissions = permissions.filter(Q(user=user_obj) | Q(group__user=user_obj))
+            user_obj._perm_cache = {
+                f"{app_label}.{codename}"
+                for app_label, codename in permissions.values_list(
+                    "content_type__app_label", "codename"
+                ).order_by()
+            }
+        return user_obj._perm_cache
