@@ -46,11 +46,12 @@ from visits.tallies import (
 THIS_MONTH = TODAY.replace(day=1)
 
 
+FIELDS = ("assignment_id", "period", "start", "end", "column")
+
+
 def stored() -> list[tuple]:
-    return sorted(
-        (t.assignment_id, t.period, t.start, t.end, t.column, *t.counts)
-        for t in AttendanceTally.objects.all()
-    )
+    counts = ("member_id", "unit_id", "required", "logged", "accepted", "late")
+    return sorted(AttendanceTally.objects.values_list(*FIELDS, *counts))
 
 
 def stored_ratings() -> dict[tuple, int]:
@@ -63,10 +64,7 @@ def raw_ratings() -> dict[tuple, int]:
 
 def raw() -> list[tuple]:
     ids = Assignment.objects.values_list("pk", flat=True)
-    return sorted(
-        (t.assignment_id, t.period, t.start, t.end, t.column, *t.counts)
-        for t in expected_tallies(ids)
-    )
+    return sorted((*(getattr(t, f) for f in FIELDS), *t.counts) for t in expected_tallies(ids))
 
 
 @pytest.fixture

@@ -998,14 +998,6 @@ class AttendanceTally(models.Model):
             f"{self.logged}/{self.required}"
         )
 
-    @property
-    def key(self) -> tuple[int, str, datetime.date]:
-        return (self.assignment_id, self.period, self.start)
-
-    @property
-    def counts(self) -> tuple[int, int, int, int, int, int]:
-        return (self.member_id, self.unit_id, self.required, self.logged, self.accepted, self.late)
-
 
 class RatingTallyQuerySet(ScopedQuerySet):
     pass

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -84,6 +84,9 @@ class PolicyBook:
         for user_id, *position in rows:
             self.held[user_id].append(tuple(position))  # type: ignore[arg-type]
         self.cache: dict[tuple[int, datetime.date], AttendancePolicy | None] = {}
+        # Members who held the same kind of positions share the answer (a country has
+        # thousands of members but a few hundred kinds: level, role and province).
+        self.by_kind: dict[tuple[Any, ...], AttendancePolicy | None] = {}
 
     def policy(
         self, member_id: int, start: datetime.date, end: datetime.date
@@ -95,7 +98,13 @@ class PolicyBook:
                 for path, level, role, since, until in self.held[member_id]
                 if since <= end and (until is None or until >= start)
             ]
-            self.cache[key] = AttendancePolicy.for_held(held, self.table, start)
+            kind = (
+                start,
+                *sorted((p.count("/"), p.split("/", 1)[0], level, role) for p, level, role in held),
+            )
+            if kind not in self.by_kind:
+                self.by_kind[kind] = AttendancePolicy.for_held(held, self.table, start)
+            self.cache[key] = self.by_kind[kind]
         return self.cache[key]
 
 
@@ -113,12 +122,39 @@ def _month_key(day: datetime.date) -> int:
     return day.year * 12 + day.month - 1
 
 
+class ExpectedTally(NamedTuple):
+    """A summary row as the raw rows give it (``AttendanceTally``'s fields, unsaved)."""
+
+    assignment_id: int
+    period: str
+    start: datetime.date
+    end: datetime.date
+    column: datetime.date
+    member_id: int
+    unit_id: int
+    required: int
+    logged: int
+    accepted: int
+    late: int
+
+    @property
+    def key(self) -> tuple[int, str, datetime.date]:
+        return (self.assignment_id, self.period, self.start)
+
+    @property
+    def counts(self) -> tuple[int, int, int, int, int, int]:
+        return (self.member_id, self.unit_id, self.required, self.logged, self.accepted, self.late)
+
+    def row(self) -> AttendanceTally:
+        return AttendanceTally(**self._asdict())
+
+
 def expected_tallies(
     assignment_ids: Iterable[int], today: datetime.date | None = None
-) -> list[AttendanceTally]:
-    """The summary rows of these assignments as the raw rows give them (unsaved): every period
-    up to ``horizon`` that the assignment covered for at least half and whose policy, of the
-    kind of that period, asks for meetings, with the meeting visits (not drafts) logged in it.
+) -> list[ExpectedTally]:
+    """The summary rows of these assignments as the raw rows give them: every period up to
+    ``horizon`` that the assignment covered for at least half and whose policy, of the kind
+    of that period, asks for meetings, with the meeting visits (not drafts) logged in it.
     Four queries, whatever the number of assignments."""
     last_day = horizon(today)
     assignments = list(
@@ -145,36 +181,33 @@ def expected_tallies(
         )
         .order_by()
     }
+    every_period = [
+        (kind, start, end, range(_month_key(start), _month_key(end) + 1))
+        for kind in Period
+        for start, end in _periods(kind, first_day, last_day)
+    ]
     none = (0, 0, 0)
     rows = []
     for pk, member_id, unit_id, starts, ends in assignments:
         last = min(ends or last_day, last_day)
-        for kind in Period:
-            for start, end in _periods(kind, starts, last):
-                policy = book.policy(member_id, start, end)
-                if policy is None or policy.period != kind or not is_due(starts, ends, start, end):
-                    continue
-                logged = accepted = late = 0
-                for key in range(_month_key(start), _month_key(end) + 1):
-                    month_logged, month_accepted, month_late = counts.get((pk, key), none)
-                    logged += month_logged
-                    accepted += month_accepted
-                    late += month_late
-                rows.append(
-                    AttendanceTally(
-                        assignment_id=pk,
-                        member_id=member_id,
-                        unit_id=unit_id,
-                        period=kind,
-                        start=start,
-                        end=end,
-                        column=end.replace(day=1),
-                        required=policy.required_meetings,
-                        logged=logged,
-                        accepted=accepted,
-                        late=late,
-                    )
+        for kind, start, end, months in every_period:
+            if end < starts or start > last:
+                continue
+            policy = book.policy(member_id, start, end)
+            if policy is None or policy.period != kind or not is_due(starts, ends, start, end):
+                continue
+            logged = accepted = late = 0
+            for key in months:
+                month_logged, month_accepted, month_late = counts.get((pk, key), none)
+                logged += month_logged
+                accepted += month_accepted
+                late += month_late
+            rows.append(
+                ExpectedTally(
+                    pk, kind, start, end, end.replace(day=1), member_id, unit_id,
+                    policy.required_meetings, logged, accepted, late,
                 )
+            )  # fmt: skip
     return rows
 
 
@@ -195,14 +228,23 @@ def refresh_tallies(assignment_ids: Iterable[int], today: datetime.date | None =
                 .select_for_update(no_key=True)
                 .values_list("pk", flat=True)
             )
-            stored = {t.key: t for t in AttendanceTally.objects.filter(assignment_id__in=batch)}
+            stored = {
+                (assignment_id, period, start): (pk, tuple(counts))
+                for pk, assignment_id, period, start, *counts in AttendanceTally.objects.filter(
+                    assignment_id__in=batch
+                ).values_list(
+                    "pk", "assignment_id", "period", "start",
+                    "member_id", "unit_id", "required", "logged", "accepted", "late",
+                )
+            }  # fmt: skip
             new, updated = [], []
-            for row in expected_tallies(batch, today):
-                current = stored.pop(row.key, None)
-                if current is None:
-                    new.append(row)
-                elif current.counts != row.counts:
-                    row.pk = current.pk
+            for expected in expected_tallies(batch, today):
+                pk, counts = stored.pop(expected.key, (None, None))
+                if pk is None:
+                    new.append(expected.row())
+                elif counts != expected.counts:
+                    row = expected.row()
+                    row.pk = pk
                     updated.append(row)
             AttendanceTally.objects.bulk_create(new, batch_size=BATCH)
             write_rows(
@@ -211,7 +253,7 @@ def refresh_tallies(assignment_ids: Iterable[int], today: datetime.date | None =
                 ["member_id", "unit_id", "required", "logged", "accepted", "late"],
             )
             if stored:
-                AttendanceTally.objects.filter(pk__in=[t.pk for t in stored.values()]).delete()
+                AttendanceTally.objects.filter(pk__in=[pk for pk, _ in stored.values()]).delete()
             changed += len(new) + len(updated) + len(stored)
     return changed
 
