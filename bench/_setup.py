@@ -1,9 +1,11 @@
 """Point Django at a throw-away benchmark database (PostgreSQL by default) and migrate it."""
 
 import os
+import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -109,3 +111,64 @@ def signed_in(username: str, password: str) -> Any:
     answer = client.post("/account/two-factor/verify/", {"code": code})
     assert answer.status_code == 302 and "/account/" not in answer["Location"], answer
     return client
+
+
+RESULT = re.compile(r"RESULT (.*)")
+
+
+def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
+    """wrk (two threads) against ``url`` for 3 s to warm up, then for ``seconds``; its figures
+    (``bench/wrk_stats.lua``: rps, p50, p95, p99 in ms, requests, non2xx, errors)."""
+    script = str(ROOT / "bench" / "wrk_stats.lua")
+    options = ["-t2", f"-c{connections}", "--latency", "-s", script]
+    for name, value in headers.items():
+        options += ["-H", f"{name}: {value}"]
+    subprocess.run(["wrk", "-d3s", *options, url], capture_output=True, check=True)
+    output = subprocess.run(
+        ["wrk", f"-d{seconds}s", *options, url], capture_output=True, text=True, check=True
+    ).stdout
+    match = RESULT.search(output)
+    if match is None:
+        raise SystemExit(output)
+    return {key: float(value) for key, value in (p.split("=") for p in match.group(1).split())}
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def http_signed_in(base: str, username: str, password: str) -> tuple[Any, str]:
+    """Sign in over HTTP as a person does (the login form, then a TOTP code from a confirmed
+    authenticator, set up for the benchmark's person if they have none): an opener that does
+    not follow redirects, and the session's Cookie header for a load generator."""
+    import http.cookiejar
+    import urllib.parse
+
+    from django.contrib.auth import get_user_model
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.get(username=username)
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True}
+    )
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+
+    def post(path: str, fields: dict[str, str]) -> int:
+        opener.open(f"{base}{path}").read()
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(f"{base}{path}", body, headers={"Referer": base})
+        try:
+            return opener.open(request).status
+        except urllib.error.HTTPError as answer:
+            return answer.code
+
+    assert post("/login/", {"username": username, "password": password}) == 302, username
+    # The next time step's code: the one used at an earlier sign-in is never accepted again.
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, drift=device.drift + 1):06d}"
+    assert post("/account/two-factor/verify/", {"code": code}) == 302, f"{username}: code"
+    cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return opener, cookies

@@ -15,34 +15,22 @@ figures are what this one machine does alone, not a server's ceiling.
 """
 
 import os
-import re
 import shutil
 import signal
-import subprocess
 
 from _national import national_data_set
-from _setup import ROOT, machine, serve, setup
+from _setup import machine, serve, setup, wrk
 
 PORT = 8765
 WORKERS = 2
 CONNECTIONS = 4
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
-RESULT = re.compile(r"RESULT (.*)")
 
 
 def load(url: str, token: str) -> dict[str, float]:
-    """wrk against ``url`` for a few seconds to warm up, then for ``SECONDS``; its figures."""
-    script = str(ROOT / "bench" / "wrk_stats.lua")
-    options = ["-t2", f"-c{CONNECTIONS}", "--latency", "-s", script,
-               "-H", f"Authorization: Token {token}", f"http://127.0.0.1:{PORT}{url}"]  # fmt: skip
-    subprocess.run(["wrk", "-d3s", *options], capture_output=True, check=True)
-    output = subprocess.run(
-        ["wrk", f"-d{SECONDS}s", *options], capture_output=True, text=True, check=True
-    ).stdout
-    match = RESULT.search(output)
-    if match is None:
-        raise SystemExit(output)
-    return {key: float(value) for key, value in (p.split("=") for p in match.group(1).split())}
+    return wrk(
+        f"http://127.0.0.1:{PORT}{url}", SECONDS, CONNECTIONS, {"Authorization": f"Token {token}"}
+    )
 
 
 def main() -> None:
