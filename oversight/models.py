@@ -162,12 +162,14 @@ def scope_for(user: User | AnonymousUser) -> Scope:
         scope = Scope(everything=True)
     else:
         tenant = user.working_tenant()
-        roots = Unit.objects.granted_to(user)
+        roots = Unit.objects.granted_to(user).order_by().values_list("path", flat=True)
         if tenant is not None:
             # A unit formed by a reorganisation inherits its predecessors' history (their own
-            # rows: old assignments, positions), never a neighbour's; read in the same query.
-            roots = roots | tenant.predecessors()
-        paths = list(roots.values_list("path", flat=True))
+            # rows: old assignments, positions), never a neighbour's; read in the same query,
+            # a UNION: an OR of the two subqueries makes PostgreSQL filter every unit (21 ms
+            # on the national tree, against 1).
+            roots = roots.union(tenant.predecessors().order_by().values_list("path", flat=True))
+        paths = list(roots)
         if tenant is not None:
             paths.append(tenant.path)
         scope = Scope.of_roots(paths)

@@ -95,17 +95,19 @@ def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
         .select_related("predecessor", "successor")
         .order_by("effective_date", "predecessor__path", "successor__path")
     )
+    # Read here, not lazily while the template renders, so the page's queries are the view's.
+    page.object_list = list(page.object_list)
     context = {
         "unit": unit,
         "came_from": [link for link in lineage if link.successor_id == unit.pk],
         "went_to": [link for link in lineage if link.predecessor_id == unit.pk],
-        "ancestors": ancestors,
+        "ancestors": list(ancestors),
         "thematic_missing": thematic_missing[:UNIT_ACTIVITY_ROWS],
         "thematic_missing_more": len(thematic_missing) > UNIT_ACTIVITY_ROWS,
         "page": page,
-        "overseers": overseers,
-        "meetings": meetings,
-        "visits": visits,
+        "overseers": list(overseers),
+        "meetings": list(meetings),
+        "visits": list(visits),
         "schedule": MeetingSchedule.objects.filter(cell=unit).first()
         if unit.level == Level.CELL
         else None,

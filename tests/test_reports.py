@@ -310,3 +310,34 @@ def test_exports_hold_only_the_scope(client, people, oversight):
         body = response.content.decode("utf-8-sig")
         assert oversight.district_member.full_name not in body
         assert "Nà Mô" not in body and "Thượng Lâm" not in body
+
+
+def test_the_visit_list_pages_by_key(client, people, oversight, tree, monkeypatch):
+    """Older and newer pages follow the last and first row shown (no count, no offset): every
+    visit once, in order, forward and back; a key that is not one is refused."""
+    from oversight.reporting import views
+
+    monkeypatch.setattr(views, "VISITS_PER_PAGE", 3)
+    grow(tree, oversight, 7)
+    client.force_login(people.district_a_secretary)
+    month = oversight.month.strftime("%Y-%m")
+    params = {"start": month, "end": month}
+    expected = list(
+        Visit.objects.filter(date__gte=oversight.month).order_by("-date", "-pk").values_list(
+            "pk", flat=True
+        )
+    )
+    seen, pages, page = [], [], client.get(reverse("visit-list"), params).context["page"]
+    while True:
+        pages.append([v.pk for v in page])
+        seen += pages[-1]
+        if page.older is None:
+            break
+        page = client.get(reverse("visit-list"), {**params, "after": page.older}).context["page"]
+    assert seen == expected and [len(p) for p in pages] == [3, 3, 1]
+    back = client.get(reverse("visit-list"), {**params, "before": page.newer}).context["page"]
+    assert [v.pk for v in back] == pages[1] and back.newer is not None
+    first = client.get(reverse("visit-list"), {**params, "before": back.newer}).context["page"]
+    assert [v.pk for v in first] == pages[0] and first.newer is None
+    refused = client.get(reverse("visit-list"), {**params, "after": "hôm qua"})
+    assert refused.status_code == 400 and "hôm qua" in refused.text

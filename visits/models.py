@@ -719,6 +719,8 @@ class Visit(models.Model):
             models.Index(fields=["status", "date"], name="visit_status_idx"),
             models.Index(fields=["member", "date"], name="visit_member_idx"),
             models.Index(fields=["assignment", "date"], name="visit_assignment_idx"),
+            # Lists newest first, a page at a time by key (``oversight.paging``).
+            models.Index(fields=["date", "id"], name="visit_date_idx"),
         ]
 
     # Where the visit was counted when it was read (assignment, cell, date): a visit moved

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from oversight.http import PortalRequest
+from oversight.paging import keyset_page
 from oversight.reporting import charts, reports
 from oversight.reporting.exports import download, table
 from oversight.reporting.forms import ReportForm
@@ -255,9 +256,12 @@ def visit_list(request: PortalRequest) -> HttpResponse:
         ]
         return table(headers, rows, title=_("Ghi nhận"))
 
-    page = Paginator(visits, VISITS_PER_PAGE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        visits, request.GET.get("after", ""), request.GET.get("before", ""), VISITS_PER_PAGE
+    )
     params = request.GET.copy()
-    params.pop("page", None)
+    for key in ("page", "after", "before"):
+        params.pop(key, None)
     context = {
         "form": form,
         "page": page,
