@@ -203,6 +203,17 @@ class ScopedQuerySet(models.QuerySet):
                 condition |= Q(pk__in=outside)
         return self.filter(condition)
 
+    def visible_within(self, user: User, *units: Unit, on: datetime.date | None = None) -> Self:
+        """``visible_to(user).within(*units, on=on)``: when every unit lies inside the person's
+        scope (in today's tree) its subtree is all visible, so the scope's own condition is
+        left out. The rows are the same; PostgreSQL, no longer given the same prefix twice,
+        estimates them right (a province's visit list walked its index instead of sorting
+        18,640 rows)."""
+        scope = scope_for(user)
+        if on is None and all(scope.covers(unit.path) for unit in units):
+            return self.within(*units)
+        return self.visible_to(user).within(*units, on=on)
+
     def within(self, *units: Unit, on: datetime.date | None = None) -> Self:
         """Rows whose unit lies in the subtree of one of ``units`` (an indexed prefix OR);
         with ``on``, in the tree as it stood that day ("cơ cấu tại ngày"), before the

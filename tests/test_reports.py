@@ -323,9 +323,9 @@ def test_the_visit_list_pages_by_key(client, people, oversight, tree, monkeypatc
     month = oversight.month.strftime("%Y-%m")
     params = {"start": month, "end": month}
     expected = list(
-        Visit.objects.filter(date__gte=oversight.month).order_by("-date", "-pk").values_list(
-            "pk", flat=True
-        )
+        Visit.objects.filter(date__gte=oversight.month)
+        .order_by("-date", "-pk")
+        .values_list("pk", flat=True)
     )
     seen, pages, page = [], [], client.get(reverse("visit-list"), params).context["page"]
     while True:

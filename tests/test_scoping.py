@@ -156,3 +156,17 @@ def test_a_person_sees_their_own_rows_outside_their_scope_and_no_one_elses(peopl
     visible = set(Visit.objects.visible_to(fresh(overseer)).values_list("pk", flat=True))
     assert own.pk in visible and colleague.pk not in visible
     assert Assignment.objects.visible_to(fresh(overseer)).filter(unit=tree.cell_a).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("username", "root"),
+    [("d01.bithu", "district_a"), ("d01.bithu", "commune_a"), ("d01.bithu", "district_b"),
+     ("c01.vp", "district_a"), ("admin", "province")],
+)  # fmt: skip
+def test_visible_within_is_the_gate_then_the_subtree(people, tree, username, root):
+    """The shortcut that leaves out the scope's condition for a unit inside the scope gives
+    exactly the rows of visible_to(...).within(...), inside the scope or not."""
+    user = fresh(next(p for p in vars(people).values() if p.username == username))
+    unit = getattr(tree, root)
+    through_gate = Unit.objects.visible_to(user).within(unit)
+    assert set(Unit.objects.visible_within(fresh(user), unit)) == set(through_gate)

@@ -158,10 +158,9 @@ def under(
     (no root: the person's whole scope, the whole country for an administrator). A unit formed
     by a reorganisation reports what its predecessors did as well (lineage); with
     ``structure``, the subtree is the one of that day (``ScopedQuerySet.within``)."""
-    visible = queryset.visible_to(user)
     if root is None:
-        return visible
-    return visible.within(root, *_predecessors(root), on=structure)
+        return queryset.visible_to(user)
+    return queryset.visible_within(user, root, *_predecessors(root), on=structure)
 
 
 def structure_day(root: Unit | None, asked: datetime.date | None) -> datetime.date | None:
