@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from oversight.api import ReadOnlyScopedViewSet, validated_query
 from oversight.http import unit_or_404
 from oversight.models import Level, Unit, UnitQuerySet
+from oversight.replica import reads_from_replica
 from oversight.reporting import reports
 from oversight.reporting.forms import MAX_MONTHS, ReportForm
 
@@ -161,6 +162,7 @@ def _report_form(request: Request) -> ReportForm:
 
 @extend_schema(parameters=[ReportQuery], responses=ComplianceSerializer)
 @api_view(["GET"])
+@reads_from_replica
 def compliance_report(request: Request) -> Response:
     """Compliance with the attendance policy: members × periods, per unit below and in total."""
     data = _report_form(request).cleaned_data
@@ -204,6 +206,7 @@ def compliance_report(request: Request) -> Response:
 
 @extend_schema(parameters=[ReportQuery], responses=CoverageSerializer)
 @api_view(["GET"])
+@reads_from_replica
 def coverage_report(request: Request) -> Response:
     """Communes and cells without an overseer visit in the last N months; orphaned areas."""
     data = _report_form(request).cleaned_data

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from oversight.http import PortalRequest
 from oversight.paging import keyset_page
+from oversight.replica import reads_from_replica
 from oversight.reporting import charts, reports
 from oversight.reporting.exports import download, table
 from oversight.reporting.forms import ReportForm
@@ -53,6 +54,7 @@ def _period_text(cell: reports.PeriodCell) -> str:
 
 
 @login_required
+@reads_from_replica
 def compliance_report(request: PortalRequest) -> HttpResponse:
     form = _report_form(request)
     if form is None:
@@ -116,6 +118,7 @@ def compliance_report(request: PortalRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def coverage_report(request: PortalRequest) -> HttpResponse:
     form = _report_form(request)
     if form is None:
@@ -152,6 +155,7 @@ def coverage_report(request: PortalRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def quality_report(request: PortalRequest) -> HttpResponse:
     form = _report_form(request)
     if form is None:
@@ -202,6 +206,7 @@ def quality_report(request: PortalRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def visit_list(request: PortalRequest) -> HttpResponse:
     """Visits in scope, filtered by unit, member, months and status: where report numbers lead."""
     form = _report_form(request)
