@@ -10,12 +10,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from oversight.clock import local_today
 from oversight.models import Level, ScopedQuerySet, Unit, scoped_history
 from oversight.uploads import AttachmentField
+
+#: Sent with the ids of assignments written without ``save()`` (a bulk import): what is kept
+#: from them above this app (the attendance summary, ``visits.tallies``) follows.
+assignments_written = Signal()
 
 
 class AssignmentKind(models.TextChoices):
@@ -109,6 +114,28 @@ class Assignment(models.Model):
     def is_open(self) -> bool:
         return self.end_date is None or self.end_date >= local_today()
 
+    # The member's other assignments to the unit, when the caller has read them already (an
+    # import checks thousands of rows against what it loaded once); None: ask the database.
+    known_siblings: list[Assignment] | None = None
+
+    def clashes(self) -> bool:
+        """Whether another assignment of the member to the unit overlaps this one."""
+        last = self.end_date or datetime.date.max
+        if self.known_siblings is not None:
+            return any(
+                other is not self
+                and (self.pk is None or other.pk != self.pk)
+                and other.start_date <= last
+                and (other.end_date is None or other.end_date >= self.start_date)
+                for other in self.known_siblings
+            )
+        return (
+            Assignment.objects.filter(member_id=self.member_id, unit_id=self.unit_id)
+            .overlapping(self.start_date, last)
+            .exclude(pk=self.pk)
+            .exists()
+        )
+
     def clean(self) -> None:
         errors: dict[str, list[object]] = {}
         if self.end_date and self.start_date and self.end_date < self.start_date:
@@ -123,16 +150,10 @@ class Assignment(models.Model):
         )
         if problem and not self.pk:
             errors.setdefault("unit", []).append(problem)
-        if self.member_id and self.unit_id and self.start_date:
-            clash = (
-                Assignment.objects.filter(member_id=self.member_id, unit_id=self.unit_id)
-                .overlapping(self.start_date, self.end_date or datetime.date.max)
-                .exclude(pk=self.pk)
+        if self.member_id and self.unit_id and self.start_date and self.clashes():
+            errors.setdefault("unit", []).append(
+                _("Cấp ủy viên này đã được phân công tại địa bàn này trong thời gian đó.")
             )
-            if clash.exists():
-                errors.setdefault("unit", []).append(
-                    _("Cấp ủy viên này đã được phân công tại địa bàn này trong thời gian đó.")
-                )
         if errors:
             raise ValidationError(errors)
 

@@ -1,3 +1,4 @@
+from collections import defaultdict
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
@@ -5,7 +6,13 @@ from django.utils.translation import gettext as _
 from import_export import fields
 
 from accounts.models import Position
-from assignments.models import Assignment, AssignmentKind, BreakthroughTask, TaskKind
+from assignments.models import (
+    Assignment,
+    AssignmentKind,
+    BreakthroughTask,
+    TaskKind,
+    assignments_written,
+)
 from oversight.clock import local_today
 from oversight.models import Term
 from oversight.resources import ScopedImportResource, choice_from
@@ -39,6 +46,10 @@ class AssignmentImportResource(ScopedImportResource):
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
+        # Rows are written a thousand at a time, with their history rows, and the summary of
+        # what the new assignments owe is computed once per batch (``assignments_written``).
+        use_bulk = True
+        batch_size = 1000
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         super().before_import(dataset, **kwargs)
@@ -47,11 +58,18 @@ class AssignmentImportResource(ScopedImportResource):
             Position.objects.visible_to(self.importer).current().values_list("user_id", flat=True)
         )
         self.terms = list(Term.objects.all())
+        # Every assignment of the file's members to the file's units, and the file's own new
+        # ones as they pass: the overlap rule is checked against them, not by a query a row.
+        self.siblings: dict[tuple[int, int], list[Assignment]] = defaultdict(list)
+        for assignment in Assignment.objects.filter(
+            member__in=self.people.values(), unit__in=self.units.values()
+        ):
+            self.siblings[(assignment.member_id, assignment.unit_id)].append(assignment)
         self.open_assignments = {
-            (a.member_id, a.unit_id): a
-            for a in Assignment.objects.filter(
-                member__in=self.people.values(), unit__in=self.units.values(), end_date__isnull=True
-            )
+            key: assignment
+            for key, assignments in self.siblings.items()
+            for assignment in assignments
+            if assignment.end_date is None
         }
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
@@ -97,6 +115,7 @@ class AssignmentImportResource(ScopedImportResource):
 
     def import_instance(self, instance: Assignment, row: Any, **kwargs: Any) -> None:
         super().import_instance(instance, row, **kwargs)
+        instance.known_siblings = self.siblings[(instance.member_id, instance.unit_id)]
         if not instance.term_id and instance.start_date:
             term = next(
                 (t for t in self.terms if t.start_date <= instance.start_date <= t.end_date), None
@@ -104,6 +123,38 @@ class AssignmentImportResource(ScopedImportResource):
             if term is None:
                 raise ValidationError({"start_date": _("Không có nhiệm kỳ nào chứa ngày bắt đầu.")})
             instance.term = term
+
+    def before_save_instance(self, instance: Assignment, row: Any, **kwargs: Any) -> None:
+        if instance.pk is None:
+            self.siblings[(instance.member_id, instance.unit_id)].append(instance)
+
+    def bulk_create(
+        self, using_transactions: bool, dry_run: bool, *args: Any, **kwargs: Any
+    ) -> None:
+        created = list(self.create_instances)
+        super().bulk_create(using_transactions, dry_run, *args, **kwargs)
+        self._written(created, dry_run, update=False)
+
+    def bulk_update(
+        self, using_transactions: bool, dry_run: bool, *args: Any, **kwargs: Any
+    ) -> None:
+        updated = list(self.update_instances)
+        super().bulk_update(using_transactions, dry_run, *args, **kwargs)
+        self._written(updated, dry_run, update=True)
+
+    def _written(self, assignments: list[Assignment], dry_run: bool, update: bool) -> None:
+        """What ``save()`` would have done for rows written in bulk: their history (by the
+        importer) and the signal that keeps what is derived from them. A dry run, rolled back
+        whole, needs neither."""
+        if dry_run or not assignments:
+            return
+        Assignment.history.bulk_history_create(
+            assignments,
+            update=update,
+            default_user=self.importer,
+            default_change_reason=_("Nhập từ tệp"),
+        )
+        assignments_written.send(Assignment, ids=[a.pk for a in assignments])
 
     def dehydrate_member(self, assignment: Assignment) -> str:
         member = assignment.member

@@ -55,6 +55,32 @@ def test_assignments_preview_then_confirm(client, people, oversight, tree):
     assert made.get(unit__code="C01-02").assigned_by == people.district_a_secretary
 
 
+def test_assignments_written_in_bulk_keep_their_history_and_their_summary(
+    client, people, oversight, tree
+):
+    """The import writes a batch at a time without save(): each new assignment still has its
+    history row, by the importer, and the attendance summary of what it owes."""
+    from visits.models import AttendanceTally
+    from visits.tallies import expected_tallies
+
+    client.force_login(people.district_a_secretary)
+    text = ASSIGNMENT_HEADER + "d01.uv,C01-02,Phụ trách,01/11/2025,,\nd01.uv,C03,Theo dõi,,,\n"
+    confirm(client, "assignments", preview(client, "assignments", csv_file(text)))
+    made = list(
+        Assignment.objects.filter(
+            member=oversight.district_member, unit__code__in=["C01-02", "C03"]
+        )
+    )
+    assert len(made) == 2
+    for assignment in made:
+        history = list(assignment.history.all())
+        assert [(h.history_type, h.history_user) for h in history] == [
+            ("+", people.district_a_secretary)
+        ]
+        stored = AttendanceTally.objects.filter(assignment=assignment).count()
+        assert stored == len(expected_tallies([assignment.pk])) > 0
+
+
 def test_each_refusal_names_its_reason_and_nothing_is_written(client, people, oversight):
     client.force_login(people.district_a_secretary)
     text = ASSIGNMENT_HEADER

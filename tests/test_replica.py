@@ -10,7 +10,6 @@ from oversight.replica import REPLICA, ReplicaRouter, replica_reads
 from tests.conftest import fresh
 from visits.models import AttendanceTally
 
-
 # Adding a database to the settings at run time is what the fixture means to do.
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 

@@ -28,7 +28,7 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.db.models.signals import post_delete, post_save
 
 from accounts.models import Position
-from assignments.models import Assignment
+from assignments.models import Assignment, assignments_written
 from oversight.bulk import write_rows
 from oversight.clock import local_today
 from oversight.models import Unit
@@ -347,6 +347,10 @@ def _assignment_written(
         refresh_tallies([instance.pk])
 
 
+def _assignments_bulk_written(sender: type[Model], ids: list[int], **_: Any) -> None:
+    refresh_tallies(ids)
+
+
 def _position_written(sender: type[Model], instance: Position, raw: bool = False, **_: Any) -> None:
     if not raw:
         refresh_tallies(
@@ -372,3 +376,4 @@ def connect() -> None:
         post_save.connect(receiver, sender=model, dispatch_uid=f"tallies-{model.__name__}")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"tallies-del-{model.__name__}")
     post_save.connect(_assignment_written, sender=Assignment, dispatch_uid="tallies-Assignment")
+    assignments_written.connect(_assignments_bulk_written, dispatch_uid="tallies-bulk")
