@@ -29,7 +29,7 @@ from django.db.models.signals import post_delete, post_save
 
 from accounts.models import Position
 from assignments.models import Assignment, assignments_written
-from oversight.bulk import write_rows
+from oversight.bulk import insert_rows, write_rows
 from oversight.clock import local_today
 from oversight.models import Unit
 from visits.models import (
@@ -241,12 +241,12 @@ def refresh_tallies(assignment_ids: Iterable[int], today: datetime.date | None =
             for expected in expected_tallies(batch, today):
                 pk, counts = stored.pop(expected.key, (None, None))
                 if pk is None:
-                    new.append(expected.row())
+                    new.append(expected)
                 elif counts != expected.counts:
                     row = expected.row()
                     row.pk = pk
                     updated.append(row)
-            AttendanceTally.objects.bulk_create(new, batch_size=BATCH)
+            insert_rows(AttendanceTally, ExpectedTally._fields, new)
             write_rows(
                 AttendanceTally,
                 updated,
