@@ -5,7 +5,6 @@ from collections.abc import Sequence
 
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage, EmailMultiAlternatives
-from django.db import IntegrityError, transaction
 
 from visits.models import OutboxMessage
 
@@ -15,7 +14,7 @@ class OutboxBackend(BaseEmailBackend):
     counted as sent and not written again: a reminder re-sent after a crash lands once."""
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
-        sent = 0
+        rows = []
         for message in email_messages:
             message_id = message.extra_headers.get("Message-ID") or f"<{uuid.uuid4()}@outbox>"
             html = ""
@@ -28,16 +27,16 @@ class OutboxBackend(BaseEmailBackend):
                     ),
                     "",
                 )
-            try:
-                with transaction.atomic():
-                    OutboxMessage.objects.create(
-                        message_id=message_id,
-                        to=", ".join(message.to),
-                        subject=str(message.subject),
-                        body=str(message.body),
-                        html=html,
-                    )
-            except IntegrityError:
-                pass  # delivered before this attempt
-            sent += 1
-        return sent
+            rows.append(
+                OutboxMessage(
+                    message_id=message_id,
+                    to=", ".join(message.to),
+                    subject=str(message.subject),
+                    body=str(message.body),
+                    html=html,
+                )
+            )
+        # One INSERT … ON CONFLICT DO NOTHING: a message delivered before this attempt stays
+        # as it was, and counts as sent.
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        return len(rows)
