@@ -50,12 +50,16 @@ def main() -> None:
         ids = list(reminders.sendable().values_list("pk", flat=True))
         settings.DEBUG = True
         reset_queries()
-        for reminder_id in ids[:200]:
-            reminders.send(reminder_id)
-        per_reminder = len(connection.queries) / max(len(ids[:200]), 1)
+        # As the worker's task does: batches of REMINDER_BATCH, each over one mail connection.
+        batches = [
+            ids[i : i + settings.REMINDER_BATCH]
+            for i in range(0, len(ids), settings.REMINDER_BATCH)
+        ]
+        reminders.send_many(batches[0])
+        per_reminder = len(connection.queries) / max(len(batches[0]), 1)
         settings.DEBUG = False
-        for reminder_id in ids[200:]:
-            reminders.send(reminder_id)
+        for batch in batches[1:]:
+            reminders.send_many(batch)
         finished = time.perf_counter()
         sent = Reminder.objects.filter(status="sent").count()
         assert OutboxMessage.objects.count() >= sent

@@ -9,6 +9,7 @@ import time
 import pytest
 from django.conf import settings
 from django.core import signing
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.urls import reverse
 
@@ -153,10 +154,7 @@ def test_a_failed_send_keeps_its_error_and_ends_failed(oversight, tree, settings
     assert failed.status == ReminderStatus.FAILED and "smtp down" in failed.last_error
 
 
-class BrokenBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
+class BrokenBackend(BaseEmailBackend):
     def send_messages(self, messages):
         raise ConnectionRefusedError("smtp down")
 

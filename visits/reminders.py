@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -351,20 +351,51 @@ def render(reminder: Reminder) -> EmailMultiAlternatives:
 
 
 def send(reminder_id: int) -> bool:
-    """Claim, send and mark one reminder; True when this call sent it."""
-    if not claim(reminder_id):
-        return False
-    reminder = Reminder.objects.select_related("recipient").get(pk=reminder_id)
-    if not reminder.recipient.email or not reminder.recipient.is_active:
-        Reminder.objects.filter(pk=reminder_id).update(
-            status=ReminderStatus.FAILED, last_error="no email address or inactive"
-        )
-        return False
-    render(reminder).send()
-    Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING).update(
-        status=ReminderStatus.SENT, sent_at=timezone.now(), last_error=""
-    )
-    return True
+    """Claim, send and mark one reminder; True when this call sent it (a failure raises)."""
+    sent, failures = send_many([reminder_id])
+    if failures:
+        raise failures[reminder_id]
+    return sent == 1
+
+
+def send_many(reminder_ids: list[int]) -> tuple[int, dict[int, Exception]]:
+    """Claim, send and mark a batch: each reminder claimed by its own compare-and-swap (one
+    another worker holds is left to it), the batch read in one query and sent over one
+    connection to the mail server, each marked sent as soon as it went (a worker that dies
+    mid-batch resends at most the one it was sending). The number sent, and the error of each
+    that failed (still claimed, for ``record_failure``)."""
+    claimed = [reminder_id for reminder_id in reminder_ids if claim(reminder_id)]
+    if not claimed:
+        return 0, {}
+    batch = Reminder.objects.select_related("recipient").in_bulk(claimed)
+    mail = get_connection()
+    try:
+        mail.open()
+    except Exception as error:  # the mail server is not there: the whole batch waits
+        return 0, dict.fromkeys(claimed, error)
+    sent, failures = 0, {}
+    try:
+        for reminder_id in claimed:
+            reminder = batch[reminder_id]
+            if not reminder.recipient.email or not reminder.recipient.is_active:
+                Reminder.objects.filter(pk=reminder_id).update(
+                    status=ReminderStatus.FAILED, last_error="no email address or inactive"
+                )
+                continue
+            try:
+                message = render(reminder)
+                message.connection = mail
+                message.send()
+            except Exception as error:  # any backend error: kept on the row by the caller
+                failures[reminder_id] = error
+                continue
+            Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING).update(
+                status=ReminderStatus.SENT, sent_at=timezone.now(), last_error=""
+            )
+            sent += 1
+    finally:
+        mail.close()
+    return sent, failures
 
 
 def record_failure(reminder_id: int, error: Exception, final: bool) -> None:

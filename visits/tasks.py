@@ -53,14 +53,11 @@ def dispatch_pending() -> None:
 def send_reminders(self: Task, reminder_ids: list[int]) -> int:
     """Send a batch; a failure is kept on the reminder and retried with backoff, then shown as
     failed. Running this twice sends nothing twice: each reminder is claimed first."""
-    sent, failed = 0, []
     final = self.request.retries >= (self.max_retries or 0)
-    for reminder_id in reminder_ids:
-        try:
-            sent += reminders.send(reminder_id)
-        except Exception as error:  # any backend error: keep it, retry the rest later
-            reminders.record_failure(reminder_id, error, final=final)
-            failed.append(reminder_id)
+    sent, failures = reminders.send_many(reminder_ids)
+    for reminder_id, error in failures.items():
+        reminders.record_failure(reminder_id, error, final=final)
+    failed = list(failures)
     if failed and not final:
         raise self.retry(args=(failed,), countdown=min(60 * 2**self.request.retries, 900))
     return sent
