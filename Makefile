@@ -54,6 +54,8 @@ bench: install
 	$(BIN)/python bench/import_units.py
 	$(BIN)/python bench/scoping.py
 	$(BIN)/python bench/national_reports.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/home.py
 	$(BIN)/python bench/reform.py
 	$(BIN)/python bench/documents.py

@@ -273,6 +273,7 @@ def rating_counts(visits: Any) -> dict[tuple[int, datetime.date, str], int]:
     }
 
 
+@transaction.atomic
 def refresh_ratings(places: Iterable[tuple[int, datetime.date]] | None = None) -> int:
     """Make the stored ratings of these (cell, day) places' months equal to the visits', in
     the caller's transaction (every month of every cell when ``places`` is None); the number
