@@ -23,6 +23,7 @@ from oversight.reporting.reports import compliance
 from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import PositionFactory
+from tests.test_reports import log
 from visits.models import (
     AttendanceTally,
     Meeting,
@@ -192,13 +193,7 @@ def test_the_summary_equals_the_raw_rows_after_any_workflow(
 
 def test_the_summary_is_not_empty_where_work_is_due(people, tree, oversight, months_of_meetings):
     """The comparison above would pass on two empty lists: the fixture's members owe periods."""
-    visit = Visit(
-        member=oversight.district_member,
-        logged_by=oversight.district_member,
-        kind=VisitKind.MEETING,
-        meeting=oversight.meeting_a,
-    )
-    do_save_visit(fresh(oversight.district_member), visit, submit=True)
+    log(oversight.district_member, oversight.meeting_a)
     rows = AttendanceTally.objects.filter(member=oversight.district_member)
     assert rows.filter(column=oversight.month, logged=1).exists()
     assert rows.order_by("end").last().end == horizon(TODAY)
@@ -206,10 +201,7 @@ def test_the_summary_is_not_empty_where_work_is_due(people, tree, oversight, mon
 
 
 def test_the_ratings_are_counted_by_cell_and_month(people, tree, oversight):
-    member = oversight.district_member
-    visit = Visit(member=member, logged_by=member, kind=VisitKind.MEETING)
-    visit.meeting, visit.rating = oversight.meeting_a, Rating.POOR
-    visit = do_save_visit(fresh(member), visit, submit=True)
+    visit = log(oversight.district_member, oversight.meeting_a, rating=Rating.POOR)
     assert stored_ratings() == {(tree.cell_a.pk, oversight.month, Rating.POOR): 1}
     visit.delete()
     assert stored_ratings() == {}
@@ -240,16 +232,7 @@ def test_rebuild_if_empty_leaves_a_kept_summary_alone(people, tree, oversight):
 def test_a_bulk_write_is_counted_once_refreshed(people, tree, oversight):
     """Writes that bypass save() (a queryset update) leave the summary until refreshed."""
     assignment = Assignment.objects.get(member=oversight.district_member)
-    visit = do_save_visit(
-        fresh(oversight.district_member),
-        Visit(
-            member=oversight.district_member,
-            logged_by=oversight.district_member,
-            kind=VisitKind.MEETING,
-            meeting=oversight.meeting_a,
-        ),
-        submit=True,
-    )
+    visit = log(oversight.district_member, oversight.meeting_a)
     Visit.objects.filter(pk=visit.pk).update(status=VisitStatus.ACCEPTED)
     assert stored() != raw()
     assert refresh_tallies([assignment.pk]) == 1
