@@ -213,6 +213,26 @@ def test_progress_counts_logged_and_accepted_against_the_policy(people, oversigh
     assert (nothing.logged, nothing.missing) == (0, 1)
 
 
+def test_progress_is_the_reports_count(people, oversight, tree):
+    """A member's own page counts as the compliance report does: a visit to a cell counts for
+    the most specific assignment covering it (here the cell, not the commune around it), and
+    the figures are the report's cell for the same period."""
+    from oversight.reporting.reports import compliance
+
+    member = fresh(oversight.province_member)
+    AssignmentFactory(member=member, unit=tree.cell_a)
+    logged(member, oversight.meeting_a)
+    assignments = list(member.assignments.open_on().select_related("unit").order_by("unit__path"))
+    progress = member_progress(member, assignments, on=oversight.meeting_a.date)
+    counts = {p.assignment.unit.code: (p.required, p.logged) for p in progress}
+    assert counts == {"C01": (1, 0), "C01-01": (1, 1)}
+    period = progress[0]
+    report = compliance(fresh(people.admin), None, period.period_start, period.period_end)
+    row = next(r for r in report.rows if r.member_id == member.pk)
+    cell = row.by_month[period.period_end.replace(day=1)]
+    assert (cell.tally.required, cell.tally.logged) == (2, 1)
+
+
 # -- pages ---------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from assignments.models import Assignment
 from oversight.clock import local_today
-from visits.models import AttendancePolicy, Period, Visit, VisitKind, VisitStatus
+from visits.models import AttendanceTally, Period
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -37,32 +37,26 @@ class Progress:
 def member_progress(
     member: User, assignments: list[Assignment], on: datetime.date | None = None
 ) -> list[Progress]:
-    """Required, logged and accepted cell meetings per assigned unit, per the attendance policy.
-
-    The period a visit counts in is its meeting's date. Costs two queries, whatever the number
-    of assignments: the policy table and the member's visits in the longest period.
-    """
+    """Where ``member`` stands in each assigned unit in the period of their policy that holds
+    ``on``, as the compliance report counts it: read from the attendance summary (the policy
+    of the positions held then, each visit in the assignment it was logged under). An
+    assignment that owes nothing then (assigned too late in the period to owe it) stands at
+    0 of 0 for the month. One query, whatever the number of assignments."""
     on = on or local_today()
-    policy = AttendancePolicy.for_positions(member.current_positions(), on=on)
-    if policy is None or not assignments:
-        return []
-    start, end = Period(policy.period).bounds(on)
-    visits = list(
-        Visit.objects.filter(member=member, kind=VisitKind.MEETING, date__gte=start, date__lte=end)
-        .logged()
-        .values_list("unit__path", "status")
-    )
+    holding: dict[int, AttendanceTally] = {}
+    # The shortest period that holds the day wins (a policy may change kind within a year).
+    for tally in AttendanceTally.objects.filter(
+        assignment__in=[a.pk for a in assignments], start__lte=on, end__gte=on
+    ).order_by("-end"):
+        holding[tally.assignment_id] = tally
     progress = []
     for assignment in assignments:
-        inside = [status for path, status in visits if path.startswith(assignment.unit.path)]
+        due = holding.get(assignment.pk)
+        if due is None:
+            start, end = Period.MONTH.bounds(on)
+            progress.append(Progress(assignment, start, end, 0, 0, 0))
+            continue
         progress.append(
-            Progress(
-                assignment=assignment,
-                period_start=start,
-                period_end=end,
-                required=policy.required_meetings,
-                logged=len(inside),
-                accepted=sum(1 for status in inside if status == VisitStatus.ACCEPTED),
-            )
+            Progress(assignment, due.start, due.end, due.required, due.logged, due.accepted)
         )
     return progress
