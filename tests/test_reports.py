@@ -341,3 +341,15 @@ def test_the_visit_list_pages_by_key(client, people, oversight, tree, monkeypatc
     assert [v.pk for v in first] == pages[0] and first.newer is None
     refused = client.get(reverse("visit-list"), {**params, "after": "hôm qua"})
     assert refused.status_code == 400 and "hôm qua" in refused.text
+
+
+def test_a_report_past_the_summarys_horizon_is_refused(client, people):
+    """The summaries hold periods through December of next year: a report ending later is
+    refused on its field, not shown with nothing owed."""
+    client.force_login(people.district_a_secretary)
+    too_far = f"{TODAY.year + 2}-01"
+    answer = client.get(reverse("report-compliance"), {"start": too_far, "end": too_far})
+    assert answer.status_code == 400
+    assert f"12/{TODAY.year + 1}" in answer.text
+    last = f"{TODAY.year + 1}-12"
+    assert client.get(reverse("report-compliance"), {"start": last, "end": last}).status_code == 200

@@ -10,6 +10,7 @@ from oversight.http import unit_or_404
 from oversight.models import Unit, scope_for
 from oversight.reporting.reports import default_root
 from visits.models import add_months
+from visits.tallies import horizon
 
 MAX_MONTHS = 24
 
@@ -82,6 +83,11 @@ class ReportForm(forms.Form):
             self.add_error("start", _("Tháng bắt đầu phải trước tháng kết thúc."))
         elif (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
             self.add_error("end", _("Báo cáo tối đa %(n)s tháng.") % {"n": MAX_MONTHS})
+        elif end > (furthest := horizon().replace(day=1)):
+            # The summaries hold periods up to there: a later month would show nothing owed.
+            self.add_error(
+                "end", _("Báo cáo xa nhất đến tháng %(month)s.") % {"month": f"{furthest:%m/%Y}"}
+            )
         cleaned["start"], cleaned["end"] = start, end
         cleaned["months"] = cleaned.get("months") or 3
         return cleaned
