@@ -47,6 +47,7 @@ def main() -> None:
         username="bench.admin", defaults={"is_superuser": True, "is_staff": True}
     )
     print(f"machine: {machine()}; PostgreSQL; file {len(data) / 1024:.0f} KiB, {len(cells):,} rows")
+    before = Assignment.objects.count()
     for dry_run in (True, False):
         started = time.perf_counter()
         with transaction.atomic():
@@ -59,6 +60,10 @@ def main() -> None:
                 user=admin,
             )
             elapsed = time.perf_counter() - started
+            # What is timed must be the whole file accepted: every row new, none refused.
+            assert result.totals["new"] == len(cells) and not result.invalid_rows, result.totals
+            if not dry_run:
+                assert Assignment.objects.count() == before + len(cells)
             # The process's peak resident size so far (KiB on Linux), the file's parse included.
             peak = peak_rss_mib()
             label = "dry run" if dry_run else "import"
