@@ -28,6 +28,14 @@ class AssignmentKind(models.TextChoices):
     MONITOR = "monitor", _("Theo dõi")
 
 
+def in_force_between(start: datetime.date, end: datetime.date, prefix: str = "") -> Q:
+    """That an assignment (reached from another row by ``prefix``, e.g. ``"assignment__"``)
+    was in force on at least one day of ``start`` … ``end``."""
+    return Q(**{f"{prefix}start_date__lte": end}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": start})
+    )
+
+
 class AssignmentQuerySet(ScopedQuerySet):
     owner_lookup = "member"
 
@@ -38,9 +46,7 @@ class AssignmentQuerySet(ScopedQuerySet):
 
     def overlapping(self, start: datetime.date, end: datetime.date) -> Self:
         """Assignments in force on at least one day of ``start`` … ``end``."""
-        return self.filter(
-            Q(start_date__lte=end), Q(end_date__isnull=True) | Q(end_date__gte=start)
-        )
+        return self.filter(in_force_between(start, end))
 
     def covering(self, unit: Unit) -> Self:
         """Assignments to ``unit`` or to a unit above it: assigned to a commune covers its cells."""

@@ -142,3 +142,22 @@ def national_data_set() -> tuple[datetime.date, datetime.date]:
             f"{RatingTally.objects.count():,} rating rows in {time.perf_counter() - started:.1f} s"
         )
     return first, last
+
+
+def office_staff(unit, username: str = ""):
+    """The office staff of ``unit`` in the current term (made once; ``bench.office.<code>``
+    unless another username is asked for), as the benchmarks sign in or act."""
+    from accounts.models import Position, User
+    from accounts.roles import Role
+    from oversight.models import Term
+
+    person, _ = User.objects.get_or_create(
+        username=username or f"bench.office.{unit.code}",
+        defaults={"full_name": f"Văn phòng {unit.name}"},
+    )
+    if not person.positions.exists():
+        term = Term.objects.get(name="2025–2030")
+        Position.objects.create(
+            user=person, unit=unit, role=Role.OFFICE_STAFF, term=term, start_date=term.start_date
+        )
+    return person

@@ -18,7 +18,7 @@ import os
 import shutil
 import signal
 
-from _national import national_data_set
+from _national import national_data_set, office_staff
 from _setup import machine, serve, setup, wrk
 
 PORT = 8765
@@ -39,9 +39,9 @@ def main() -> None:
     database_url = setup()
     from rest_framework.authtoken.models import Token
 
-    from accounts.models import Position, User
-    from accounts.roles import Role, sync_role_groups
-    from oversight.models import Level, Term, Unit
+    from accounts.models import User
+    from accounts.roles import sync_role_groups
+    from oversight.models import Level, Unit
     from visits.models import Visit, add_months
 
     _first, last = national_data_set()
@@ -49,20 +49,9 @@ def main() -> None:
     hanoi = Unit.objects.get(code="P01")
     district = Unit.objects.filter(parent=hanoi, level=Level.DISTRICT).order_by("code").first()
     assert district is not None
-    term = Term.objects.get(name="2025–2030")
 
     def office_token(unit: Unit) -> str:
-        office, created = User.objects.get_or_create(
-            username=f"bench.api.{unit.code}", defaults={"full_name": f"Văn phòng {unit.name}"}
-        )
-        if created:
-            Position.objects.create(
-                user=office,
-                unit=unit,
-                role=Role.OFFICE_STAFF,
-                term=term,
-                start_date=term.start_date,
-            )
+        office = office_staff(unit, f"bench.api.{unit.code}")
         return Token.objects.get_or_create(user=office)[0].key
 
     token, district_token = office_token(hanoi), office_token(district)

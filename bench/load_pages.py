@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from _national import national_data_set
+from _national import national_data_set, office_staff
 from _setup import ROOT, machine, serve, setup
 
 PORT = 8767
@@ -83,9 +83,9 @@ def main() -> None:
     from django.db.models import F, Q, Value
     from django.db.models.functions import Concat
 
-    from accounts.models import Position, User
-    from accounts.roles import Role, sync_role_groups
-    from oversight.models import Term, Unit
+    from accounts.models import User
+    from accounts.roles import sync_role_groups
+    from oversight.models import Unit
     from visits import tasks
     from visits.models import (
         OutboxMessage,
@@ -126,11 +126,7 @@ def main() -> None:
         # The outage run: Redis stops after a third of the run and returns after two thirds;
         # meanwhile a district office returns visits, each storing a reminder to its member.
         district = Unit.objects.get(code=members[0].username.split(".")[1])
-        office, _ = User.objects.get_or_create(username=f"bench.office.{district.code}")
-        if not office.positions.exists():
-            term = Term.objects.get(name="2025–2030")
-            Position.objects.create(user=office, unit=district, role=Role.OFFICE_STAFF,
-                                    term=term, start_date=term.start_date)  # fmt: skip
+        office = office_staff(district)
         waiting = list(
             Visit.objects.visible_to(User.objects.get(pk=office.pk))
             .filter(status=VisitStatus.SUBMITTED)

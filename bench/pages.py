@@ -20,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _national import national_data_set
+from _national import national_data_set, office_staff
 from _setup import http_signed_in, machine, serve, setup, wrk
 
 PORT, FLOOR_PORT = 8771, 8772
@@ -91,27 +91,21 @@ def main() -> None:
     from django.contrib.auth.hashers import make_password
     from rest_framework.authtoken.models import Token
 
-    from accounts.models import Position, User
-    from accounts.roles import Role, sync_role_groups
-    from oversight.models import Level, Term, Unit
+    from accounts.models import User
+    from accounts.roles import sync_role_groups
+    from oversight.models import Level, Unit
 
     national_data_set()
-    term = Term.objects.get(name="2025–2030")
     hanoi = Unit.objects.get(code="P01")
     district = Unit.objects.filter(parent=hanoi, level=Level.DISTRICT).order_by("code").first()
     assert district is not None
 
-    def office(unit: Unit) -> User:
-        person, _ = User.objects.get_or_create(
-            username=f"bench.office.{unit.code}", defaults={"full_name": f"Văn phòng {unit.name}"}
-        )
-        if not person.positions.exists():
-            Position.objects.create(user=person, unit=unit, role=Role.OFFICE_STAFF, term=term,
-                                    start_date=term.start_date)  # fmt: skip
-        return person
-
     member = User.objects.filter(username=f"bench.{district.code}.1").get()
-    people = {"member": member, "district office": office(district), "Hà Nội office": office(hanoi)}
+    people = {
+        "member": member,
+        "district office": office_staff(district),
+        "Hà Nội office": office_staff(hanoi),
+    }
     User.objects.filter(pk__in=[p.pk for p in people.values()]).update(
         password=make_password(PASSWORD)
     )

@@ -6,6 +6,7 @@ another tenant and a user with no position at all.
 
 import datetime
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -213,3 +214,22 @@ def celery_worker(transactional_db, require_services):
         app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=20
     ):
         yield app
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's
+
+
+@pytest.fixture
+def chromium(require_services):
+    """Playwright's Chromium, to launch as a test needs it (Debian's, at ``CHROMIUM``)."""
+    if not shutil.which(CHROMIUM):
+        assert not require_services, "Chromium is missing but REQUIRE_SERVICES is set"
+        pytest.skip("no Chromium on this machine")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
+    # there unless told. The tests create their rows before this fixture starts.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        yield playwright.chromium
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

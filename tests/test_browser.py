@@ -1,36 +1,24 @@
 """In a real browser (Debian's Chromium, headless): log in, see one's own tree, switch tenant."""
 
 import datetime
-import os
-import shutil
 
 import pytest
 
 from accounts.roles import Role
 from tests.clock import TODAY
+from tests.conftest import CHROMIUM
 from tests.factories import PositionFactory
 from visits.models import Meeting
 
-CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def browser_context(require_services):
-    if not shutil.which(CHROMIUM):
-        assert not require_services, "Chromium is missing but REQUIRE_SERVICES is set"
-        pytest.skip("no Chromium on this machine")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
-    # there unless told. The tests create their rows before this fixture starts.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser.new_context(viewport=PHONE)
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def browser_context(chromium):
+    browser = chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    yield browser.new_context(viewport=PHONE)
+    browser.close()
 
 
 @pytest.fixture

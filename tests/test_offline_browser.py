@@ -6,8 +6,6 @@ what landed (Django is told the browser's event loop is not an async context of 
 """
 
 import io
-import os
-import shutil
 
 import pytest
 from django.contrib.sessions.backends.cached_db import SessionStore
@@ -20,19 +18,6 @@ from visits.models import Meeting, Visit
 
 PASSWORD = "secret-pass-123"
 MEMBER = "tinh.uv"  # assigned to Xã Thượng Lâm: both its cells
-
-
-@pytest.fixture
-def chromium(require_services):
-    if not shutil.which(CHROMIUM):
-        assert not require_services, "Chromium is missing but REQUIRE_SERVICES is set"
-        pytest.skip("no Chromium on this machine")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        yield playwright.chromium
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

@@ -296,3 +296,20 @@ def test_two_visits_counted_at_once_are_both_counted(people, tree, oversight):
     )
     assert period.logged == 2
     assert stored() == raw()
+
+
+def test_a_save_that_writes_nothing_counted_leaves_the_summaries_alone(people, tree, oversight):
+    """A visit's findings edited alone: no summary is read or written; its status is."""
+    from django.test.utils import CaptureQueriesContext
+
+    visit = log(oversight.district_member, oversight.meeting_a)
+    visit.findings = "Bổ sung ý kiến thảo luận"
+    with CaptureQueriesContext(connection) as queries:
+        visit.save(update_fields=["findings"])
+    touched = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "tally" not in touched
+    visit.status = VisitStatus.ACCEPTED
+    with CaptureQueriesContext(connection) as queries:
+        visit.save(update_fields=["status"])
+    assert "visits_attendancetally" in " ".join(q["sql"] for q in queries.captured_queries)
+    assert stored() == raw()

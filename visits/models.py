@@ -42,9 +42,14 @@ def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
+def month_index(day: datetime.date) -> int:
+    """``day``'s month counted from year 0: consecutive months are consecutive numbers."""
+    return day.year * 12 + day.month - 1
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The first day of the month ``months`` after ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
+    index = month_index(day) + months
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
@@ -1001,10 +1006,6 @@ class AttendanceTally(models.Model):
         )
 
 
-class RatingTallyQuerySet(ScopedQuerySet):
-    pass
-
-
 class RatingTally(models.Model):
     """How many visiting members rated a cell's regular meetings of a month, by rating: the
     summary the quality report reads. Derived data, kept and rebuilt with ``AttendanceTally``
@@ -1015,7 +1016,7 @@ class RatingTally(models.Model):
     rating = models.CharField(max_length=16, choices=Rating.choices)
     visits = models.PositiveIntegerField()
 
-    objects = RatingTallyQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tổng hợp xếp loại sinh hoạt theo tháng")

@@ -42,6 +42,7 @@ from visits.models import (
     VisitKind,
     VisitStatus,
     add_months,
+    month_index,
 )
 
 if TYPE_CHECKING:
@@ -118,10 +119,6 @@ def _periods(
         start, end = kind.bounds(end + datetime.timedelta(days=1))
 
 
-def _month_key(day: datetime.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
 class ExpectedTally(NamedTuple):
     """A summary row as the raw rows give it (``AttendanceTally``'s fields, unsaved)."""
 
@@ -167,7 +164,7 @@ def expected_tallies(
     first_day = min(Period.YEAR.bounds(row[3])[0] for row in assignments)
     book = PolicyBook({row[1] for row in assignments}, first_day, last_day)
     counts = {
-        (pk, _month_key(datetime.date(year, month, 1))): (logged, accepted, late)
+        (pk, month_index(datetime.date(year, month, 1))): (logged, accepted, late)
         for pk, year, month, logged, accepted, late in Visit.objects.filter(
             assignment__in=[row[0] for row in assignments], kind=VisitKind.MEETING
         )
@@ -182,7 +179,7 @@ def expected_tallies(
         .order_by()
     }
     every_period = [
-        (kind, start, end, range(_month_key(start), _month_key(end) + 1))
+        (kind, start, end, range(month_index(start), month_index(end) + 1))
         for kind in Period
         for start, end in _periods(kind, first_day, last_day)
     ]
@@ -330,8 +327,22 @@ def assignments_judged_by(policy: AttendancePolicy) -> Any:
     return assignments.values_list("pk", flat=True)
 
 
-def _visit_written(sender: type[Model], instance: Visit, raw: bool = False, **_: Any) -> None:
-    if raw:
+# What a visit is counted by: a save that writes none of these (a comment, a photo) leaves
+# both summaries as they were.
+COUNTED_FIELDS = frozenset(
+    {"assignment", "unit", "date", "kind", "meeting", "status", "accepted_late", "rating"}
+    | {"assignment_id", "unit_id", "meeting_id"}
+)
+
+
+def _visit_written(
+    sender: type[Model],
+    instance: Visit,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **_: Any,
+) -> None:
+    if raw or (update_fields is not None and not COUNTED_FIELDS & set(update_fields)):
         return
     assignment_id, unit_id, day = instance.loaded_place
     refresh_tallies(pk for pk in (instance.assignment_id, assignment_id) if pk is not None)
@@ -339,6 +350,8 @@ def _visit_written(sender: type[Model], instance: Visit, raw: bool = False, **_:
     if unit_id is not None and day is not None:
         places.append((unit_id, day))
     refresh_ratings(places)
+    # Counted where it now is: a later save of the same object moves it from here.
+    instance.loaded_place = (instance.assignment_id, instance.unit_id, instance.date)
 
 
 def _assignment_written(

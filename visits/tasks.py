@@ -10,6 +10,7 @@ from assignments.models import Assignment
 from oversight.clock import local_today
 from visits import reminders
 from visits.models import Meeting, add_months
+from visits.tallies import refresh_tallies
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +68,6 @@ def send_reminders(self: Task, reminder_ids: list[int]) -> int:
 def extend_tallies() -> int:
     """January's task: carry the attendance summary of the assignments still open a year
     further (``visits.tallies.horizon``); idempotent, as every refresh is."""
-    from visits.tallies import refresh_tallies
-
     today = local_today()
     open_now = Assignment.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
     return refresh_tallies(open_now.values_list("pk", flat=True), today)

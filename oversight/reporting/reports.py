@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, Least
 
 from accounts.models import Position
-from assignments.models import Assignment
+from assignments.models import Assignment, in_force_between
 from oversight.clock import local_today
 from oversight.models import Level, PathSegment, Unit, codes_in_path, scope_for
 from visits.models import (
@@ -32,6 +32,7 @@ from visits.models import (
     VisitStatus,
     add_months,
     in_progress,
+    month_index,
 )
 
 if TYPE_CHECKING:
@@ -55,6 +56,15 @@ class Tally:
     logged: int = 0
     accepted: int = 0
     late: int = 0
+
+    @classmethod
+    def capped(cls, required: int, logged: int, accepted: int, late: int) -> Tally:
+        """One assignment's period: what was done counts up to what was required, so two
+        visits to one commune never make up for none in another (``_capped_sums`` is the same
+        rule in SQL, for the totals)."""
+        on_time = min(accepted - late, required)
+        accepted = min(accepted, required)
+        return cls(required, min(logged, required), accepted, accepted - on_time)
 
     def __iadd__(self, other: Tally) -> Tally:
         self.required += other.required
@@ -139,10 +149,6 @@ class ComplianceReport:
     structure: datetime.date | None = None  # the day whose tree it is read in; None: today's
 
 
-def _month_key(day: datetime.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
 def default_root(user: User) -> Unit | None:
     """The unit a report is about when none is asked for: the tenant the person works in (the
     first root of their scope without one); None for an administrator, who sees everything."""
@@ -194,8 +200,8 @@ def _groups(
 
 
 def _capped_sums() -> dict[str, Any]:
-    """The summary rows' counts, each row capped at what its period requires (two visits to
-    one commune never make up for none in another), summed in the database. (Named apart from
+    """The summary rows' counts, each row capped at what its period requires (``Tally.capped``,
+    in SQL), summed in the database. (Named apart from
     the columns they sum: an annotation would shadow the column in the next one.)"""
 
     def total(expression: Any) -> Coalesce:
@@ -277,9 +283,7 @@ class MemberRows:
             "member_id", "period", "start", "end", "column", "required", "logged", "accepted",
             "late",
         ):  # fmt: skip
-            need, logged, accepted, late = counts
-            capped = min(accepted, need)
-            tally = Tally(need, min(logged, need), capped, capped - min(accepted - late, need))
+            tally = Tally.capped(*counts)
             row = rows[member_id]
             pending = column in self.open_months
             cell = row.by_month.get(column)
@@ -323,8 +327,7 @@ def compliance(
     tallies = (
         under(AttendanceTally.objects, user, root, structure)
         .in_columns(months[0], months[-1])
-        .filter(assignment__start_date__lte=range_end)
-        .filter(Q(assignment__end_date__isnull=True) | Q(assignment__end_date__gte=months[0]))
+        .filter(in_force_between(months[0], range_end, "assignment__"))
     )
     if member is not None:
         in_range, tallies = in_range.filter(member=member), tallies.filter(member=member)
@@ -536,7 +539,7 @@ def quality(
     poor_visited = ratings.filter(rating=Rating.POOR).values_list("unit_id", "month")
     poor_months: dict[int, set[int]] = defaultdict(set)
     for cell_id, month in [*poor_own, *poor_visited]:
-        poor_months[cell_id].add(_month_key(month))
+        poor_months[cell_id].add(month_index(month))
     twice: dict[int, int] = {}
     for cell_id, keys in poor_months.items():
         for earlier, later in pairwise(sorted(keys)):
