@@ -2,14 +2,25 @@
 
 from typing import Any
 
-from django.contrib.auth import backends
+from django.contrib.auth import backends, get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q
+
+from accounts import access
 
 
 class ModelBackend(backends.ModelBackend):
     """Django's model backend, reading a person's permissions (their own and their groups'
-    together) in one query instead of two: every page asks, for its navigation."""
+    together) in one query instead of two, and the person of a session with their access
+    (positions, permissions, scope, authenticators) from the cache (``accounts.access``):
+    every page asks for them."""
+
+    def get_user(self, user_id: Any) -> Any:
+        user = access.with_epoch(get_user_model()._default_manager.filter(pk=user_id)).first()
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        access.attach(user)
+        return user
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

@@ -77,8 +77,13 @@ class User(AbstractUser):
         """Positions held today, highest unit first; read once per request."""
         cached: list[Position] | None = getattr(self, "_current_positions", None)
         if cached is None:
+            # Not through ``self.positions``, which would tie each position to this object:
+            # the list is kept in the cache between requests (``accounts.access``).
             cached = list(
-                self.positions.current().select_related("unit", "term").order_by("unit__path")
+                Position.objects.current()
+                .filter(user_id=self.pk)
+                .select_related("unit", "term")
+                .order_by("unit__path")
             )
             self._current_positions = cached
         return cached
@@ -212,6 +217,21 @@ class Position(models.Model):
             raise ValidationError(
                 {"role": _("Bí thư chi bộ giữ chức vụ tại chi bộ; các vai trò khác tại cấp ủy.")}
             )
+
+
+class AccessEpoch(models.Model):
+    """How often what a person's access is read from has changed: one row, counted up by
+    PostgreSQL triggers (migration 0007) in the transaction of every such write, so that
+    ``accounts.access`` never serves a snapshot older than the rows it was read from."""
+
+    changes = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("mốc quyền truy cập")
+        verbose_name_plural = _("mốc quyền truy cập")
+
+    def __str__(self) -> str:
+        return str(self.changes)
 
 
 class CalendarFeed(models.Model):

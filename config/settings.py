@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "oversight.middleware.RefuseNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OTPMiddleware",
     "accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -323,6 +323,9 @@ REMINDER_DAYS_BEFORE_TASK_DEADLINE = env.int("REMINDER_DAYS_BEFORE_TASK_DEADLINE
 REMINDER_WEEKS_WITHOUT_PROGRESS = env.int("REMINDER_WEEKS_WITHOUT_PROGRESS", default=6)
 REMINDER_CLAIM_SECONDS = env.int("REMINDER_CLAIM_SECONDS", default=600)
 REMINDER_BATCH = env.int("REMINDER_BATCH", default=200)
+# A policy change re-judging more assignments than this is recounted by a task, not in the
+# request that saved it (a default row re-judges the whole country: ~30 s on the national data).
+TALLY_REFRESH_IN_REQUEST = env.int("TALLY_REFRESH_IN_REQUEST", default=2000)
 # An unsubscribe link in a reminder works for this many days after the email was sent.
 UNSUBSCRIBE_LINK_DAYS = env.int("UNSUBSCRIBE_LINK_DAYS", default=365)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -331,7 +334,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous request answers 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "oversight.api_defaults.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

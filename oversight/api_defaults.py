@@ -1,16 +1,39 @@
-"""The classes DRF's settings name (the permission gate, the pagination), kept apart from
-``oversight.api`` because DRF imports them while ``rest_framework.views`` is still loading."""
+"""The classes DRF's settings name (token authentication, the permission gate, the pagination),
+kept apart from ``oversight.api`` because DRF imports them while ``rest_framework.views`` is
+still loading."""
 
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions
+from rest_framework import authentication, exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from accounts import access
 from accounts.rights import may_somewhere
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's, reading the token's person with the access epoch in the same query and their
+    access from the cache (``accounts.access``), as a signed-in session does."""
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        model = self.get_model()
+        token = (
+            model.objects.select_related("user")
+            .annotate(**{access.EPOCH: access.epoch()})
+            .filter(key=key)
+            .first()
+        )
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Mã truy cập không hợp lệ."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Tài khoản đã bị khóa hoặc xóa."))
+        setattr(token.user, access.EPOCH, getattr(token, access.EPOCH))
+        access.attach(token.user)
+        return token.user, token
 
 
 class ActionPermission(BasePermission):

@@ -155,7 +155,9 @@ def scope_for(user: User | AnonymousUser) -> Scope:
     """
     if not user.is_authenticated or not user.is_active:
         return Scope()
-    cached = user.__dict__.get("_oversight_scope")
+    # Through getattr, not the instance's __dict__: a request's user is a lazy proxy, and the
+    # scope read with the person's access (``accounts.access``) is on the person it wraps.
+    cached = getattr(user, "_oversight_scope", None)
     if cached is not None:
         return cached
     if user.is_superuser:
@@ -173,7 +175,7 @@ def scope_for(user: User | AnonymousUser) -> Scope:
         if tenant is not None:
             paths.append(tenant.path)
         scope = Scope.of_roots(paths)
-    user.__dict__["_oversight_scope"] = scope
+    user._oversight_scope = scope  # type: ignore[attr-defined]
     return scope
 
 

@@ -55,6 +55,27 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     _suite_clock.stop()
 
 
+# -- the access epoch --------------------------------------------------------------------------
+# Its triggers fire when a transaction commits (accounts migration 0007); a test's own
+# transaction is rolled back instead, so within it they fire at each write (and at once for
+# the fixtures' writes), as a committed request's would have by the next request.
+ACCESS_EPOCH_AT_EACH_WRITE = """
+DO $$ BEGIN EXECUTE (
+    SELECT 'SET CONSTRAINTS ' || string_agg(quote_ident(tgname), ', ') || ' IMMEDIATE'
+    FROM pg_trigger WHERE tgfoid = 'accounts_bump_access_epoch'::regproc
+); END $$
+"""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(ACCESS_EPOCH_AT_EACH_WRITE)
+
+
 @pytest.fixture(autouse=True)
 def frozen_clock(
     request: pytest.FixtureRequest, time_machine: TimeMachineFixture

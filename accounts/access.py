@@ -1,0 +1,115 @@
+"""A person's access, kept between requests: the positions they hold today, their permissions,
+their scope and their confirmed authenticators.
+
+Every page needs all four (the navigation, the gate, the rights, the second factor) and they
+change seldom, so they are read from the database once per change and kept in the cache, under
+a key that carries everything they are read from: the person, their working tenant, whether
+they are an administrator, the portal's date (a position ends with a day) and the access epoch,
+a counter that PostgreSQL triggers raise in the same transaction as any write to the rows
+access is read from (positions, role groups and permissions, per-unit grants, units and their
+lineage, terms, authenticators: migration ``accounts.0007``). A write the ORM never sees (a
+bulk update, the admin, SQL by hand) raises it too, so a revoked position or a deleted phone is
+never served from the cache: the next request asks under a key no snapshot was filed under.
+A snapshot read while such a write was committing is filed under the epoch before it, which no
+later request asks for. Where the epoch is unknown (SQLite, a lost row) nothing is cached.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet, Subquery
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import AccessEpoch, Position, User
+from oversight.clock import local_today
+from oversight.models import Scope, Term, Unit, scope_for
+
+#: the epoch, as ``with_epoch`` annotates it on a person read for a request
+EPOCH = "access_epoch"
+
+#: the shape of what a snapshot holds: a release that changes these models files its snapshots
+#: apart from the ones pickled before it
+SHAPE = zlib.crc32(
+    " ".join(
+        f"{model._meta.label}.{field.attname}"
+        for model in (Position, Unit, Term, TOTPDevice)
+        for field in model._meta.concrete_fields
+    ).encode()
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a person's requests read of their access, as read together."""
+
+    positions: list[Position]
+    permissions: set[str]
+    scope: Scope
+    devices: dict[str, TOTPDevice]
+
+
+def epoch() -> Subquery:
+    """The access epoch, to read in the query that reads the person (``None`` when unknown)."""
+    return Subquery(AccessEpoch.objects.filter(pk=1).values("changes")[:1])
+
+
+def with_epoch(people: QuerySet[User]) -> QuerySet[User]:
+    """``people`` with the access epoch read in the same query."""
+    return people.annotate(**{EPOCH: epoch()})
+
+
+def key(user: User, changes: int) -> str:
+    return (
+        f"access:{SHAPE}:{changes}:{user.pk}:{user.current_tenant_id}:{int(user.is_superuser)}:"
+        f"{local_today():%Y%m%d}"
+    )
+
+
+def read(user: User) -> Snapshot:
+    """The person's access from the database (four queries), left on ``user`` for the request."""
+    devices = {
+        device.persistent_id: device
+        for device in TOTPDevice.objects.filter(user_id=user.pk, confirmed=True)
+    }
+    user._confirmed_devices = devices  # type: ignore[attr-defined]
+    return Snapshot(
+        positions=user.current_positions(),
+        permissions=user.get_all_permissions(),
+        scope=scope_for(user),
+        devices=devices,
+    )
+
+
+def install(user: User, snapshot: Snapshot) -> None:
+    """Give ``user`` the access of ``snapshot`` for the request: where ``current_positions``,
+    the permission backend, the gate and the second factor look first."""
+    for position in snapshot.positions:
+        position.user = user
+    user._current_positions = snapshot.positions
+    user._perm_cache = snapshot.permissions  # type: ignore[attr-defined]
+    user._oversight_scope = snapshot.scope  # type: ignore[attr-defined]
+    user._confirmed_devices = snapshot.devices  # type: ignore[attr-defined]
+
+
+def attach(user: User) -> None:
+    """Give ``user`` (read ``with_epoch``) their access from the cache, or read it and keep it
+    for as long as a session lasts."""
+    changes = getattr(user, EPOCH, None)
+    if changes is None:
+        return
+    cache_key = key(user, changes)
+    snapshot = cache.get(cache_key)
+    if snapshot is None:
+        cache.set(cache_key, read(user), timeout=settings.SESSION_COOKIE_AGE)
+    else:
+        install(user, snapshot)
+
+
+def known_devices(user: User) -> dict[str, TOTPDevice] | None:
+    """The person's confirmed authenticators by persistent id, when their access was attached
+    to them for this request; ``None`` when it was not (they are then read as django-otp does)."""
+    return getattr(user, "_confirmed_devices", None)
