@@ -179,6 +179,7 @@ def compliance_report(request: Request) -> Response:
             "unit": report.root.code if report.root else None,
             "months": [f"{m:%Y-%m}" for m in report.months],
             "in_progress": [f"{m:%Y-%m}" for m in sorted(report.in_progress_months)],
+            "recounting": report.recounting,
             "total": tally(report.total),
             "by_unit": [{"unit": u.code, **tally(t)} for u, t in report.by_group],
             "members": [

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,18 +19,20 @@ from accounts.roles import Role
 from accounts.services import do_end_position
 from assignments.models import Assignment
 from assignments.services import do_assign, do_end_assignment
-from oversight.models import Level
+from oversight.models import Level, Unit
 from oversight.reporting.reports import compliance
 from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import PositionFactory
 from tests.test_reports import log
 from visits.models import (
+    AttendancePolicy,
     AttendanceTally,
     Meeting,
     Period,
     Rating,
     RatingTally,
+    TallyRefresh,
     Visit,
     VisitKind,
     VisitStatus,
@@ -38,6 +41,7 @@ from visits.models import (
 from visits.services import do_accept_visit, do_return_visit, do_save_visit, do_set_policy
 from visits.tallies import (
     expected_tallies,
+    finish_refreshes,
     horizon,
     rating_counts,
     rebuild_tallies,
@@ -313,3 +317,89 @@ def test_a_save_that_writes_nothing_counted_leaves_the_summaries_alone(people, t
         visit.save(update_fields=["status"])
     assert "visits_attendancetally" in " ".join(q["sql"] for q in queries.captured_queries)
     assert stored() == raw()
+
+
+def change_default_policies() -> int:
+    """Ask one meeting more under every default policy (as an administrator may, in the
+    admin); the number of rows changed."""
+    defaults = list(AttendancePolicy.objects.filter(province__isnull=True, required_meetings__gt=0))
+    for policy in defaults:
+        policy.required_meetings += 1
+        policy.save()
+    return len(defaults)
+
+
+def test_a_policy_change_too_large_for_its_request_is_recounted_by_a_task(
+    client, people, tree, oversight, settings, django_capture_on_commit_callbacks
+):
+    settings.TALLY_REFRESH_IN_REQUEST = 1  # the fixture's two assignments are more
+    before = stored()
+    with django_capture_on_commit_callbacks() as queued:
+        changed = change_default_policies()
+    assert changed and len(queued) == changed
+    assert stored() == before != raw()  # not in the request that saved it
+    client.force_login(people.district_a_secretary)
+    page = reverse("report-compliance")
+    assert 'data-testid="recounting"' in client.get(page).text
+    assert compliance(fresh(people.admin), None, oversight.month, oversight.month).recounting
+    assert finish_refreshes() == changed
+    assert stored() == raw()
+    assert 'data-testid="recounting"' not in client.get(page).text
+    assert finish_refreshes() == 0
+
+
+def test_a_province_policy_is_recounted_in_its_request(people, tree, oversight, settings):
+    settings.TALLY_REFRESH_IN_REQUEST = 2
+    do_set_policy(
+        fresh(people.province_office), tree.province, level=Level.COMMUNE, role="",
+        period=Period.MONTH, required_meetings=3, valid_from=TODAY,
+    )  # fmt: skip
+    assert stored() == raw()
+    assert not TallyRefresh.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_recounts_a_default_policy_change(celery_worker, oversight, settings):
+    from tests.test_reminders import wait_for
+
+    settings.TALLY_REFRESH_IN_REQUEST = 1
+    with transaction.atomic():
+        change_default_policies()
+    assert wait_for(lambda: not TallyRefresh.objects.pending().exists())
+    assert stored() == raw()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_visit_saved_while_a_reform_moves_its_cell_waits_instead_of_deadlocking(
+    people, tree, oversight
+):
+    """The reform writes the cells it moves, then recounts the assignments it ends
+    (``oversight.reform.services._write``); a visit's save locks the same two kinds of rows in
+    the same order (cells, then assignments), so it waits for the reform to commit. In the
+    other order each would hold what the other wants, and PostgreSQL would abort one."""
+    assignment = Assignment.objects.get(member=oversight.district_member)
+    cell_written, errors = threading.Event(), []
+
+    def reform() -> None:
+        try:
+            with transaction.atomic():
+                Unit.objects.filter(pk=tree.cell_a.pk).update(name="Chi bộ thôn Nà Mô mới")
+                cell_written.set()
+                time.sleep(1.5)  # the visit's save reaches its locks meanwhile
+                refresh_tallies([assignment.pk])
+        except Exception as error:  # reported below, with the visit's result
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=reform)
+    thread.start()
+    assert cell_written.wait(5)
+    try:
+        log(oversight.district_member, oversight.meeting_a)
+    except Exception as error:
+        errors.append(error)
+    thread.join()
+    assert errors == []
+    assert stored() == raw()
+    assert stored_ratings() == raw_ratings()

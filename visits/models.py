@@ -1006,6 +1006,53 @@ class AttendanceTally(models.Model):
         )
 
 
+class TallyRefreshQuerySet(models.QuerySet):
+    def pending(self) -> Self:
+        return self.filter(finished_at__isnull=True)
+
+    def pending_over(self, root: Unit | None) -> bool:
+        """Whether a refresh still under way touches the units under ``root`` (the whole
+        country for ``None``): one for the whole country, for a province above or below it."""
+        pending = self.pending()
+        if root is None:
+            return pending.exists()
+        return pending.filter(
+            Q(province__isnull=True)
+            | Q(province__path__startswith=root.path)
+            | Q(province__path__in=root.ancestor_paths())
+        ).exists()
+
+
+class TallyRefresh(models.Model):
+    """A recount of the attendance summary asked for and not yet finished: a change to a
+    policy that judges more assignments than a request may recount
+    (``TALLY_REFRESH_IN_REQUEST``; a default row judges the whole country) is recounted by a
+    task (``visits.tasks.finish_tally_refreshes``), and the compliance report says its figures
+    may still follow the old policy until then."""
+
+    province = models.ForeignKey(
+        Unit, verbose_name=_("tỉnh"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    requested_at = models.DateTimeField(_("yêu cầu lúc"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+
+    objects = TallyRefreshQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tính lại tổng hợp dự sinh hoạt")
+        verbose_name_plural = _("tính lại tổng hợp dự sinh hoạt")
+        indexes = [
+            models.Index(
+                fields=["requested_at"],
+                condition=Q(finished_at__isnull=True),
+                name="tally_refresh_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province or _('Cả nước')}: {self.requested_at:%d/%m/%Y %H:%M}"
+
+
 class RatingTally(models.Model):
     """How many visiting members rated a cell's regular meetings of a month, by rating: the
     summary the quality report reads. Derived data, kept and rebuilt with ``AttendanceTally``

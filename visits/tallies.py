@@ -22,10 +22,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from accounts.models import Position
 from assignments.models import Assignment, assignments_written
@@ -38,6 +40,7 @@ from visits.models import (
     MeetingKind,
     Period,
     RatingTally,
+    TallyRefresh,
     Visit,
     VisitKind,
     VisitStatus,
@@ -313,18 +316,43 @@ def refresh_ratings(places: Iterable[tuple[int, datetime.date]] | None = None) -
 def rebuild_tallies(today: datetime.date | None = None) -> int:
     """Recompute both summaries from the raw rows; the number of rows written or deleted (0
     when they were right). An assignment's rows go with it (the foreign key cascades), so
-    every stored attendance row belongs to one of the assignments refreshed."""
+    every stored attendance row belongs to one of the assignments refreshed. The recounts
+    asked for (and committed) before it began are done with it."""
+    asked = list(TallyRefresh.objects.pending().values_list("pk", flat=True))
     attendance = refresh_tallies(Assignment.objects.values_list("pk", flat=True), today)
+    TallyRefresh.objects.pending().filter(pk__in=asked).update(finished_at=timezone.now())
     return attendance + refresh_ratings()
 
 
-def assignments_judged_by(policy: AttendancePolicy) -> Any:
-    """The assignments a change to ``policy`` may re-judge: those of its province (every one,
-    for a default row)."""
+def assignments_judged_by(province: Unit | None) -> Any:
+    """The assignments a change to a policy of ``province`` may re-judge: those of the
+    province (every one, for a default row, ``None``)."""
     assignments = Assignment.objects.all()
-    if policy.province is not None:
-        assignments = assignments.within(policy.province)
+    if province is not None:
+        assignments = assignments.within(province)
     return assignments.values_list("pk", flat=True)
+
+
+def finish_refreshes() -> int:
+    """Recount the summary for every refresh asked for and not finished, oldest first; the
+    number finished. A recount of the whole country stands for every province's asked before
+    it. Each batch of assignments commits on its own (``refresh_tallies`` outside a
+    transaction), so a worker stopped halfway loses one batch and the next run recounts it;
+    a refresh asked while this one ran stays pending for the next run, which sees its policy."""
+    pending = list(TallyRefresh.objects.pending().select_related("province"))
+    if not pending:
+        return 0
+    if any(refresh.province is None for refresh in pending):
+        refresh_tallies(assignments_judged_by(None))
+    else:
+        for province in {refresh.province for refresh in pending}:
+            refresh_tallies(assignments_judged_by(province))
+    # Compare-and-swap: two runs at once finish each refresh once.
+    return (
+        TallyRefresh.objects.pending()
+        .filter(pk__in=[r.pk for r in pending])
+        .update(finished_at=timezone.now())
+    )
 
 
 # What a visit is counted by: a save that writes none of these (a comment, a photo) leaves
@@ -345,11 +373,13 @@ def _visit_written(
     if raw or (update_fields is not None and not COUNTED_FIELDS & set(update_fields)):
         return
     assignment_id, unit_id, day = instance.loaded_place
-    refresh_tallies(pk for pk in (instance.assignment_id, assignment_id) if pk is not None)
     places = [(instance.unit_id, instance.date)]
     if unit_id is not None and day is not None:
         places.append((unit_id, day))
+    # Cells first, then assignments: the order a reorganisation writes them in, so a visit
+    # saved while its cell moves waits for the reform instead of deadlocking with it.
     refresh_ratings(places)
+    refresh_tallies(pk for pk in (instance.assignment_id, assignment_id) if pk is not None)
     # Counted where it now is: a later save of the same object moves it from here.
     instance.loaded_place = (instance.assignment_id, instance.unit_id, instance.date)
 
@@ -375,8 +405,19 @@ def _position_written(sender: type[Model], instance: Position, raw: bool = False
 def _policy_written(
     sender: type[Model], instance: AttendancePolicy, raw: bool = False, **_: Any
 ) -> None:
-    if not raw:
-        refresh_tallies(assignments_judged_by(instance))
+    """A province's policy is recounted in the writer's transaction; one that judges more
+    assignments than a request may recount (a default row: the whole country, about 30 s)
+    is left to a task, queued when the change commits, and reported as under way."""
+    if raw:
+        return
+    judged = list(assignments_judged_by(instance.province))
+    if len(judged) <= settings.TALLY_REFRESH_IN_REQUEST:
+        refresh_tallies(judged)
+        return
+    from visits.tasks import queue_tally_refreshes  # the tasks read this module
+
+    TallyRefresh.objects.create(province=instance.province)
+    transaction.on_commit(queue_tally_refreshes)
 
 
 def connect() -> None:

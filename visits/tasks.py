@@ -10,7 +10,7 @@ from assignments.models import Assignment
 from oversight.clock import local_today
 from visits import reminders
 from visits.models import Meeting, add_months
-from visits.tallies import refresh_tallies
+from visits.tallies import finish_refreshes, refresh_tallies
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +71,19 @@ def extend_tallies() -> int:
     today = local_today()
     open_now = Assignment.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
     return refresh_tallies(open_now.values_list("pk", flat=True), today)
+
+
+@shared_task(acks_late=True)
+def finish_tally_refreshes() -> int:
+    """Recount the attendance summary for the policy changes too large for their request
+    (``visits.tallies.finish_refreshes``); queued when such a change commits, and run by the
+    beat every 15 minutes for one whose task was lost. Idempotent."""
+    return finish_refreshes()
+
+
+def queue_tally_refreshes() -> None:
+    """Queue the recount; with the broker out of reach it waits for the beat's next run."""
+    try:
+        finish_tally_refreshes.delay()
+    except OperationalError as error:
+        logger.warning("tallies: broker unreachable, the recount waits for the beat: %s", error)

@@ -28,6 +28,7 @@ from visits.models import (
     Period,
     Rating,
     RatingTally,
+    TallyRefresh,
     Visit,
     VisitStatus,
     add_months,
@@ -147,6 +148,9 @@ class ComplianceReport:
     today: datetime.date
     in_progress_months: frozenset[datetime.date] = frozenset()
     structure: datetime.date | None = None  # the day whose tree it is read in; None: today's
+    # A policy change over these units is still being recounted (``visits.TallyRefresh``):
+    # some periods may be judged by the policy it replaced.
+    recounting: bool = False
 
 
 def default_root(user: User) -> Unit | None:
@@ -363,6 +367,7 @@ def compliance(
         today=today,
         in_progress_months=open_months,
         structure=structure,
+        recounting=TallyRefresh.objects.pending_over(root),
     )
 
 
