@@ -4,15 +4,19 @@ still loading."""
 
 from typing import Any
 
+from django.core.exceptions import BadRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import authentication, exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts import access
 from accounts.rights import may_somewhere
+from oversight.paging import KeysetPage, keyset_page
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -50,11 +54,69 @@ class ActionPermission(BasePermission):
 
 class PortalPagination(LimitOffsetPagination):
     """``limit`` (1 to 500, default 50) and ``offset``; a value that is not a whole number in
-    range is refused with a 400 naming the parameter rather than quietly replaced."""
+    range is refused with a 400 naming the parameter rather than quietly replaced.
+
+    A list ordered newest first by (date, id) (a viewset with ``keyset_paging``: the visits)
+    also pages by key on request: ``?paging=key`` for its first page, then the ``next`` and
+    ``previous`` links (``after`` / ``before`` a key, ``oversight.paging``). Those pages cost
+    their rows along the (date, id) index and carry no ``count``: a province's 44,736 visits
+    are not counted on every request, as ``offset`` must."""
 
     max_limit = 500
 
     max_offset = 2**31 - 1
+
+    KEY_PARAMETERS = ("paging", "after", "before")
+
+    keyset: KeysetPage | None = None
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        asked = [name for name in self.KEY_PARAMETERS if name in request.query_params]
+        if not asked or not getattr(view, "keyset_paging", False):
+            return super().paginate_queryset(queryset, request, view)
+        if request.query_params.get("paging", "key") != "key":
+            raise exceptions.ValidationError({"paging": [_("Chỉ nhận giá trị “key”.")]})
+        self.request, self.limit = request, self.get_limit(request)
+        self.get_offset(request)  # not used by key, but refused as anywhere when malformed
+        for name in ("after", "before"):
+            if name in request.query_params and not request.query_params[name]:
+                raise exceptions.ValidationError({name: [_("Hãy cho khóa của trang.")]})
+        try:
+            self.keyset = keyset_page(
+                queryset,
+                request.query_params.get("after", ""),
+                request.query_params.get("before", ""),
+                self.limit,
+            )
+        except BadRequest as error:
+            name = "before" if "before" in request.query_params else "after"
+            raise exceptions.ValidationError({name: [str(error)]}) from None
+        return self.keyset.rows
+
+    def _key_link(self, name: str, key: str | None) -> str | None:
+        if key is None:
+            return None
+        url = self.request.build_absolute_uri()
+        for other in ("after", "before", "offset"):
+            url = remove_query_param(url, other)
+        return replace_query_param(replace_query_param(url, "paging", "key"), name, key)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        if self.keyset is None:
+            return super().get_paginated_response(data)
+        return Response(
+            {
+                "next": self._key_link("after", self.keyset.older),
+                "previous": self._key_link("before", self.keyset.newer),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated: dict[str, Any] = super().get_paginated_response_schema(schema)
+        paginated["required"] = [name for name in paginated["required"] if name != "count"]
+        paginated["properties"]["count"]["description"] = _("Không có khi phân trang theo khóa.")
+        return paginated
 
     def _whole_number(
         self, request: Request, name: str, minimum: int, maximum: int, default: int
@@ -88,4 +150,22 @@ class PortalPagination(LimitOffsetPagination):
         }
         for parameter in parameters:
             parameter["schema"].update(bounds.get(parameter["name"], {}))
+        if getattr(view, "keyset_paging", False):
+            described = {
+                "paging": _("“key”: phân trang theo khóa, không đếm (trang đầu)."),
+                "after": _("Khóa của trang tiếp theo (liên kết “next”)."),
+                "before": _("Khóa của trang trước (liên kết “previous”)."),
+            }
+            parameters += [
+                {
+                    "name": name,
+                    "required": False,
+                    "in": "query",
+                    "description": description,
+                    "schema": {"type": "string", "enum": ["key"]}
+                    if name == "paging"
+                    else {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}\.\d+$"},
+                }
+                for name, description in described.items()
+            ]
         return parameters

@@ -39,11 +39,14 @@ def _parse(text: str, name: str) -> tuple[datetime.date, int] | None:
         return None
     day, _dot, pk = text.partition(".")
     try:
-        return datetime.date.fromisoformat(day), int(pk)
+        key = datetime.date.fromisoformat(day), int(pk)
     except ValueError:
+        key = None
+    if key is None or not 0 < key[1] < 2**63:  # an id PostgreSQL's bigint can hold
         raise BadRequest(
             _("Trang “%(value)s” không hợp lệ (%(name)s).") % {"value": text, "name": name}
-        ) from None
+        )
+    return key
 
 
 def keyset_page(queryset: Any, after: str, before: str, size: int) -> KeysetPage:

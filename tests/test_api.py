@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -160,6 +162,47 @@ def test_visit_list_query_count_is_flat(
     as_user(api, "c01.vp")
     with django_assert_max_num_queries(8):
         assert api.get("/api/v1/visits/", {"limit": 50}).status_code == 200
+
+
+def test_the_visit_list_pages_by_key_without_counting(api, people, oversight, tree):
+    from tests.test_visits import grow
+
+    grow(tree, oversight, 5)
+    as_user(api, "c01.vp")
+    by_offset = [v["id"] for v in api.get("/api/v1/visits/", {"limit": 500}).json()["results"]]
+    assert len(by_offset) == 5
+    seen, url, pages = [], "/api/v1/visits/?paging=key&limit=2", []
+    with CaptureQueriesContext(connection) as queries:
+        while url:
+            page = api.get(url)
+            assert page.status_code == 200 and "count" not in page.json()
+            pages.append(page.json())
+            seen += [v["id"] for v in page.json()["results"]]
+            url = page.json()["next"]
+    assert seen == by_offset  # the same visits, newest first, each once
+    assert [len(p["results"]) for p in pages] == [2, 2, 1]
+    assert not any("COUNT(" in q["sql"] for q in queries)
+    assert pages[0]["previous"] is None
+    back = api.get(pages[2]["previous"]).json()
+    assert [v["id"] for v in back["results"]] == seen[2:4]
+    assert "after=" in back["next"] and "before=" not in back["next"]
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [("paging=all", "paging"), ("after=yesterday", "after"), ("before=2026-01-01.0", "before"),
+     ("after=2026-01-01.99999999999999999999", "after")],
+)  # fmt: skip
+def test_a_bad_key_is_named(api, people, query, parameter):
+    as_user(api, "tinh.vp")
+    response = api.get(f"/api/v1/visits/?{query}")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [parameter]
+
+
+def test_lists_without_a_key_order_ignore_key_paging(api, people):
+    as_user(api, "tinh.vp")
+    assert "count" in api.get("/api/v1/units/?paging=key").json()
 
 
 def test_login_is_throttled(api, people):
