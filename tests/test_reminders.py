@@ -4,13 +4,14 @@ import datetime
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
 from django.conf import settings
 from django.core import signing
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from tests.clock import TODAY, frozen_command, frozen_environment
@@ -400,3 +401,37 @@ def test_month_closing_is_planned_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(1):
         planned = reminders.plan_month_closing(second)
     assert {f"d01.uv.{number}" for number in range(members)} <= recipients(planned)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_batch_claim_skips_what_another_worker_is_claiming(oversight, tree):
+    """``claim_many`` takes a batch in two queries; a reminder another worker has locked for
+    its own claim is left to it, not waited for, and taken by nobody twice."""
+    people = [UserFactory(username=f"batch{n}") for n in range(3)]
+    ids = [
+        Reminder.objects.create(
+            recipient=person, kind="upcoming_meeting", subject="meeting:batch", context={}
+        ).pk
+        for person in people
+    ]
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker() -> None:
+        try:
+            with transaction.atomic():
+                list(Reminder.objects.filter(pk=ids[0]).select_for_update())
+                locked.set()
+                release.wait(5)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    assert locked.wait(5)
+    started = time.monotonic()
+    assert reminders.claim_many(ids) == ids[1:]
+    assert time.monotonic() - started < 1  # not waited for
+    release.set()
+    thread.join()
+    assert reminders.claim_many(ids) == [ids[0]]  # free again, and the others went
+    assert reminders.claim_many(ids) == []

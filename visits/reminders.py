@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -312,14 +313,27 @@ def sendable() -> QuerySet[Reminder]:
     )
 
 
+@transaction.atomic
+def claim_many(reminder_ids: list[int]) -> list[int]:
+    """Take these reminders for sending, in two queries for the batch: the ones still sendable
+    are locked (those another worker is claiming are skipped, not waited for), then marked
+    as being sent. The ids taken, in the order asked; one that someone else has, or that
+    went, is not among them."""
+    free = set(
+        sendable()
+        .filter(pk__in=reminder_ids)
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    Reminder.objects.filter(pk__in=free).update(
+        status=ReminderStatus.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    return [reminder_id for reminder_id in reminder_ids if reminder_id in free]
+
+
 def claim(reminder_id: int) -> bool:
     """Take one reminder for sending, atomically; False if someone else has it or it went."""
-    now = timezone.now()
-    return bool(
-        sendable()
-        .filter(pk=reminder_id)
-        .update(status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    )
+    return bool(claim_many([reminder_id]))
 
 
 def render(reminder: Reminder) -> EmailMultiAlternatives:
@@ -359,12 +373,12 @@ def send(reminder_id: int) -> bool:
 
 
 def send_many(reminder_ids: list[int]) -> tuple[int, dict[int, Exception]]:
-    """Claim, send and mark a batch: each reminder claimed by its own compare-and-swap (one
-    another worker holds is left to it), the batch read in one query and sent over one
+    """Claim, send and mark a batch: the batch claimed in one locked compare-and-swap
+    (``claim_many``: one another worker holds is left to it), read in one query and sent over one
     connection to the mail server, each marked sent as soon as it went (a worker that dies
     mid-batch resends at most the one it was sending). The number sent, and the error of each
     that failed (still claimed, for ``record_failure``)."""
-    claimed = [reminder_id for reminder_id in reminder_ids if claim(reminder_id)]
+    claimed = claim_many(reminder_ids)
     if not claimed:
         return 0, {}
     batch = Reminder.objects.select_related("recipient").in_bulk(claimed)
