@@ -969,9 +969,15 @@ class AttendanceTally(models.Model):
     in another.
     """
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="tallies")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    # No index of their own on the three keys: the unique constraint and the (unit, column) and
+    # (member, column) indexes lead with them, and every summary row written pays for each index.
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="tallies", db_index=False
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     period = models.CharField(max_length=8, choices=Period.choices)
     start = models.DateField()
     end = models.DateField()
@@ -1058,7 +1064,8 @@ class RatingTally(models.Model):
     summary the quality report reads. Derived data, kept and rebuilt with ``AttendanceTally``
     (``visits.tallies``)."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    # Its own index would repeat the unique constraint's, which leads with it.
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField()
     rating = models.CharField(max_length=16, choices=Rating.choices)
     visits = models.PositiveIntegerField()
