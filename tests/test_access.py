@@ -2,14 +2,12 @@
 it is read from, never served after a write that changes it, whatever made the write."""
 
 import datetime
-import threading
-import time
 from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -25,6 +23,7 @@ from oversight.models import Level, LineageKind, Unit, UnitLineage
 from tests.clock import local
 from tests.conftest import People, Tree, fresh
 from tests.factories import UnitFactory
+from tests.support import across_each_other
 from tests.test_security import code_for
 
 pytestmark = pytest.mark.django_db
@@ -240,28 +239,11 @@ def test_a_position_ended_during_a_reorganisation_waits_instead_of_deadlocking(p
     taken only as each commits, so neither holds it while waiting for the other (with the
     triggers firing at each statement, PostgreSQL aborts one of the two)."""
     position = Position.objects.get(user=people.district_b_office)
-    units_written, errors = threading.Event(), []
-
-    def reorganisation() -> None:
-        try:
-            with transaction.atomic():
-                Unit.objects.filter(pk=tree.cell_b.pk).update(name="Chi bộ thôn Khuổi Lừa mới")
-                units_written.set()
-                time.sleep(1.5)  # the office's change reaches its locks meanwhile
-                Position.objects.filter(pk=position.pk).update(end_date=local_today())
-        except Exception as error:  # reported below, with the office's result
-            errors.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=reorganisation)
-    thread.start()
-    assert units_written.wait(5)
     before = AccessEpoch.objects.get().changes
-    try:
-        do_end_position(fresh(people.province_office), position)
-    except Exception as error:
-        errors.append(error)
-    thread.join()
+    errors = across_each_other(
+        lambda: Unit.objects.filter(pk=tree.cell_b.pk).update(name="Chi bộ thôn Khuổi Lừa mới"),
+        lambda: Position.objects.filter(pk=position.pk).update(end_date=local_today()),
+        lambda: do_end_position(fresh(people.province_office), position),
+    )
     assert errors == []
     assert AccessEpoch.objects.get().changes == before + 2  # once for each commit

@@ -24,6 +24,7 @@ from oversight.reporting.reports import compliance
 from tests.clock import TODAY
 from tests.conftest import fresh
 from tests.factories import PositionFactory
+from tests.support import across_each_other
 from tests.test_reports import log
 from visits.models import (
     AttendancePolicy,
@@ -378,28 +379,11 @@ def test_a_visit_saved_while_a_reform_moves_its_cell_waits_instead_of_deadlockin
     the same order (cells, then assignments), so it waits for the reform to commit. In the
     other order each would hold what the other wants, and PostgreSQL would abort one."""
     assignment = Assignment.objects.get(member=oversight.district_member)
-    cell_written, errors = threading.Event(), []
-
-    def reform() -> None:
-        try:
-            with transaction.atomic():
-                Unit.objects.filter(pk=tree.cell_a.pk).update(name="Chi bộ thôn Nà Mô mới")
-                cell_written.set()
-                time.sleep(1.5)  # the visit's save reaches its locks meanwhile
-                refresh_tallies([assignment.pk])
-        except Exception as error:  # reported below, with the visit's result
-            errors.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=reform)
-    thread.start()
-    assert cell_written.wait(5)
-    try:
-        log(oversight.district_member, oversight.meeting_a)
-    except Exception as error:
-        errors.append(error)
-    thread.join()
+    errors = across_each_other(
+        lambda: Unit.objects.filter(pk=tree.cell_a.pk).update(name="Chi bộ thôn Nà Mô mới"),
+        lambda: refresh_tallies([assignment.pk]),
+        lambda: log(oversight.district_member, oversight.meeting_a),
+    )
     assert errors == []
     assert stored() == raw()
     assert stored_ratings() == raw_ratings()
