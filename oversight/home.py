@@ -93,6 +93,7 @@ class LeaderAgenda:
     behind: list[tuple[Unit, reports.Tally]]
     tasks: YearSummary
     report_url: str
+    recounting: bool  # the summary is being recounted after a policy change (the report's)
 
 
 def _report_url(name: str, root: Unit | None, **query: str) -> str:
@@ -241,6 +242,7 @@ def leader_agenda(user: User, today: datetime.date) -> LeaderAgenda | None:
         behind=behind,
         tasks=year_summary(user, today.year),
         report_url=_report_url("report-compliance", root, **_months(first, this_month)),
+        recounting=report.recounting,
     )
 
 

@@ -342,10 +342,12 @@ def test_a_policy_change_too_large_for_its_request_is_recounted_by_a_task(
     client.force_login(people.district_a_secretary)
     page = reverse("report-compliance")
     assert 'data-testid="recounting"' in client.get(page).text
+    assert 'data-testid="recounting"' in client.get(reverse("home")).text  # a leader's home
     assert compliance(fresh(people.admin), None, oversight.month, oversight.month).recounting
     assert finish_refreshes() == changed
     assert stored() == raw()
     assert 'data-testid="recounting"' not in client.get(page).text
+    assert 'data-testid="recounting"' not in client.get(reverse("home")).text
     assert finish_refreshes() == 0
 
 
