@@ -16,6 +16,7 @@ later request asks for. Where the epoch is unknown (SQLite, a lost row) nothing 
 
 from __future__ import annotations
 
+import logging
 import zlib
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import AccessEpoch, Position, User
 from oversight.clock import local_today
 from oversight.models import Scope, Term, Unit, scope_for
+
+logger = logging.getLogger(__name__)
 
 #: the epoch, as ``with_epoch`` annotates it on a person read for a request
 EPOCH = "access_epoch"
@@ -102,11 +105,20 @@ def attach(user: User) -> None:
     if changes is None:
         return
     cache_key = key(user, changes)
-    snapshot = cache.get(cache_key)
-    if snapshot is None:
-        cache.set(cache_key, read(user), timeout=settings.SESSION_COOKIE_AGE)
-    else:
+    try:
+        snapshot = cache.get(cache_key)
+    except Exception:  # the cache is down: read from the database, as the sessions then do
+        logger.warning("access: the cache is unreachable, read from the database", exc_info=True)
+        read(user)
+        return
+    if snapshot is not None:
         install(user, snapshot)
+        return
+    fresh = read(user)
+    try:
+        cache.set(cache_key, fresh, timeout=settings.SESSION_COOKIE_AGE)
+    except Exception:
+        logger.warning("access: the cache is unreachable, nothing kept", exc_info=True)
 
 
 def known_devices(user: User) -> dict[str, TOTPDevice] | None:

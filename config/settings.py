@@ -239,8 +239,9 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # A session lasts a working day from sign-in, and ends when the browser closes.
 # Sessions are read from the cache on every request (Redis in production), written through to
-# the database so that a restart or a cache flush signs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# the database so that a restart or a cache flush signs nobody out, and read from the database
+# alone while the cache is unreachable (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -247,3 +247,21 @@ def test_a_position_ended_during_a_reorganisation_waits_instead_of_deadlocking(p
     )
     assert errors == []
     assert AccessEpoch.objects.get().changes == before + 2  # once for each commit
+
+
+def test_with_the_cache_down_pages_read_the_session_and_access_from_the_database(
+    client, people, settings
+):
+    """Redis unreachable: the session (``accounts.sessions``) and the person's access are read
+    from the database, and a revocation is still seen at once; the pages go on for those
+    signed in (signing in and out need the cache)."""
+    client.force_login(people.district_b_office)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    assert client.get(reverse("unit-detail", args=["D02"])).status_code == 200
+    end_today(people.district_b_office)
+    assert client.get(reverse("unit-detail", args=["D02"])).status_code == 404

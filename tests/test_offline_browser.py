@@ -8,10 +8,10 @@ what landed (Django is told the browser's event loop is not an async context of 
 import io
 
 import pytest
-from django.contrib.sessions.backends.cached_db import SessionStore
 from django.contrib.sessions.models import Session
 from PIL import Image
 
+from accounts.sessions import SessionStore
 from tests.clock import TODAY
 from tests.test_browser import CHROMIUM, FLAGS, PHONE
 from visits.models import Meeting, Visit
