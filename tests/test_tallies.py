@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Position
@@ -46,6 +46,7 @@ from visits.tallies import (
     horizon,
     rating_counts,
     rebuild_tallies,
+    refresh_divergence,
     refresh_tallies,
 )
 
@@ -66,6 +67,14 @@ def stored_ratings() -> dict[tuple, int]:
 
 def raw_ratings() -> dict[tuple, int]:
     return rating_counts(Visit.objects.all())
+
+
+def stored_divergence() -> set[int]:
+    return set(Meeting.objects.filter(ratings_diverge=True).values_list("pk", flat=True))
+
+
+def raw_divergence() -> set[int]:
+    return set(Meeting.objects.with_diverging_ratings().values_list("pk", flat=True))
 
 
 def raw() -> list[tuple]:
@@ -91,6 +100,7 @@ steps = st.one_of(
         st.sampled_from(["", *Rating.values]),
     ),
     st.tuples(st.just("rate"), st.integers(0, 20), st.sampled_from(["", *Rating.values])),
+    st.tuples(st.just("self_rate"), st.integers(0, 11), st.sampled_from(["", *Rating.values])),
     st.tuples(st.just("accept"), st.integers(0, 20)),
     st.tuples(st.just("return"), st.integers(0, 20)),
     st.tuples(st.just("delete"), st.integers(0, 20)),
@@ -128,6 +138,10 @@ def _apply(step, world) -> None:
         if visit is not None:
             visit.rating = args[1]
             do_save_visit(fresh(visit.member), visit)
+    elif kind == "self_rate":  # as do_score_meeting writes it
+        meeting = meetings[args[0] % len(meetings)]
+        meeting.self_rating = args[1]
+        meeting.save(update_fields=["self_rating"])
     elif kind in ("accept", "return"):
         visit = _pick(Visit.objects.filter(status=VisitStatus.SUBMITTED), args[0])
         if visit is not None and kind == "accept":
@@ -180,12 +194,22 @@ def _apply(step, world) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(workflow=st.lists(steps, min_size=1, max_size=10))
+# A visitor's rating and the cell's own, each changed after the other.
+@example(
+    workflow=[
+        ("log", 0, 0, False, Rating.GOOD),
+        ("self_rate", 0, Rating.POOR),
+        ("self_rate", 0, Rating.GOOD),
+        ("rate", 0, Rating.POOR),
+        ("delete", 0),
+    ]
+)
 def test_the_summary_equals_the_raw_rows_after_any_workflow(
     workflow, people, tree, oversight, months_of_meetings
 ):
-    """Random sequences of the portal's own writes (logging, reviewing, deleting visits,
-    assigning and ending, appointing and ending positions, new policies from a day on): after
-    each, the stored summary is what the raw rows give."""
+    """Random sequences of the portal's own writes (logging, rating, reviewing, deleting visits,
+    a cell rating its own meeting, assigning and ending, appointing and ending positions, new
+    policies from a day on): after each, the stored summaries are what the raw rows give."""
     with transaction.atomic():
         for step in workflow:
             # A step the service refuses writes nothing, which the summary must follow too.
@@ -193,7 +217,32 @@ def test_the_summary_equals_the_raw_rows_after_any_workflow(
                 _apply(step, (people, tree, oversight, months_of_meetings))
             assert stored() == raw(), step
             assert stored_ratings() == raw_ratings(), step
+            assert stored_divergence() == raw_divergence(), step
         transaction.set_rollback(True)
+
+
+def test_a_meeting_is_marked_while_a_visitor_rates_it_otherwise_than_the_cell(
+    people, tree, oversight
+):
+    """The kept flag the quality report reads, through the writes that move it."""
+    meeting = oversight.meeting_a
+
+    def marked() -> bool:
+        return Meeting.objects.get(pk=meeting.pk).ratings_diverge
+
+    visit = log(oversight.district_member, meeting, rating=Rating.GOOD)
+    assert not marked()  # the cell has not rated itself
+    meeting.self_rating = Rating.POOR
+    meeting.save(update_fields=["self_rating"])
+    assert marked()
+    Visit.objects.filter(pk=visit.pk).update(rating=Rating.POOR)  # around the models
+    assert marked() and refresh_divergence() == 1 and not marked()
+    visit.refresh_from_db()
+    visit.delete()
+    meeting.self_rating = Rating.GOOD
+    meeting.save(update_fields=["self_rating"])
+    assert not marked()
+    assert stored_divergence() == raw_divergence()
 
 
 def test_the_summary_is_not_empty_where_work_is_due(people, tree, oversight, months_of_meetings):
@@ -223,6 +272,8 @@ def test_rebuild_mends_a_summary_written_around_it(people, tree, oversight):
     assert stored_ratings() == raw_ratings()
     assert "rows changed" in out.getvalue()
     assert rebuild_tallies() == 0  # right already: nothing written
+    Meeting.objects.filter(pk=oversight.meeting_b.pk).update(ratings_diverge=True)
+    assert rebuild_tallies() == 1 and stored_divergence() == raw_divergence()
 
 
 def test_rebuild_if_empty_leaves_a_kept_summary_alone(people, tree, oversight):

@@ -264,6 +264,13 @@ class Rating(models.TextChoices):
         return list(Rating).index(self)
 
 
+def diverging_visits() -> Any:
+    """The visits to the outer meeting whose rating differs from the cell's own."""
+    return Visit.objects.filter(meeting=OuterRef("pk"), rating__gt="").exclude(
+        rating=OuterRef("self_rating")
+    )
+
+
 class MeetingQuerySet(ScopedQuerySet):
     unit_path_lookup = "cell__path"
 
@@ -277,11 +284,9 @@ class MeetingQuerySet(ScopedQuerySet):
         return self.exclude(status=MeetingStatus.CANCELLED)
 
     def with_diverging_ratings(self) -> Self:
-        """Meetings whose own rating and a visiting member's differ by a level or more."""
-        diverging = Visit.objects.filter(meeting=OuterRef("pk"), rating__gt="").exclude(
-            rating=OuterRef("self_rating")
-        )
-        return self.filter(self_rating__gt="").filter(Exists(diverging))
+        """Meetings whose own rating and a visiting member's differ by a level or more, from
+        the raw rows (``ratings_diverge`` is the same answer, kept)."""
+        return self.filter(self_rating__gt="").filter(Exists(diverging_visits()))
 
 
 class MeetingManager(models.Manager.from_queryset(MeetingQuerySet)):  # type: ignore[misc]
@@ -351,6 +356,12 @@ class Meeting(models.Model):
         on_delete=models.PROTECT,
         related_name="scored_meetings",
     )
+    # Derived, never edited: whether a visiting member rated it otherwise than the cell did
+    # (``with_diverging_ratings``), kept by ``visits.tallies`` with the rating summary, so the
+    # quality report finds the few among a province's year of meetings without a semi-join.
+    ratings_diverge = models.BooleanField(
+        _("xếp loại khác với cấp ủy viên dự"), default=False, editable=False
+    )
 
     objects = MeetingManager()
     history = HistoricalRecords(
@@ -380,6 +391,9 @@ class Meeting(models.Model):
                 fields=["self_rating", "date"],
                 condition=Q(self_rating__gt=""),
                 name="meeting_self_rated_idx",
+            ),
+            models.Index(
+                fields=["date"], condition=Q(ratings_diverge=True), name="meeting_diverging_idx"
             ),
         ]
 
@@ -730,7 +744,14 @@ class Visit(models.Model):
 
     # Where the visit was counted when it was read (assignment, cell, date): a visit moved
     # elsewhere is counted again in both places (``visits.tallies``).
-    loaded_place: tuple[int | None, int | None, datetime.date | None] = (None, None, None)
+    # Where the visit was counted (assignment, unit, date, meeting): a save that moves it
+    # recounts both places (``visits.tallies``).
+    loaded_place: tuple[int | None, int | None, datetime.date | None, int | None] = (
+        None,
+        None,
+        None,
+        None,
+    )
 
     def __str__(self) -> str:
         return f"{self.member} — {self.unit} — {self.date:%d/%m/%Y}"
@@ -739,7 +760,12 @@ class Visit(models.Model):
     def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Visit:
         visit = super().from_db(db, field_names, values, **kwargs)
         known = visit.__dict__
-        visit.loaded_place = (known.get("assignment_id"), known.get("unit_id"), known.get("date"))
+        visit.loaded_place = (
+            known.get("assignment_id"),
+            known.get("unit_id"),
+            known.get("date"),
+            known.get("meeting_id"),
+        )
         return visit
 
     @property

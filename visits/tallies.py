@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, Exists, Q, Value, When
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -37,6 +37,7 @@ from oversight.models import Unit
 from visits.models import (
     AttendancePolicy,
     AttendanceTally,
+    Meeting,
     MeetingKind,
     Period,
     RatingTally,
@@ -45,6 +46,7 @@ from visits.models import (
     VisitKind,
     VisitStatus,
     add_months,
+    diverging_visits,
     month_index,
 )
 
@@ -313,6 +315,21 @@ def refresh_ratings(places: Iterable[tuple[int, datetime.date]] | None = None) -
     return len(new) + len(updated) + len(stored)
 
 
+def refresh_divergence(meeting_ids: Iterable[int] | None = None) -> int:
+    """Make ``Meeting.ratings_diverge`` of these meetings (every one when None) the raw rows'
+    answer (``MeetingQuerySet.with_diverging_ratings``), in one UPDATE of those that differ;
+    the number changed."""
+    diverges = Case(
+        When(self_rating="", then=Value(False)),
+        default=Exists(diverging_visits()),
+        output_field=BooleanField(),
+    )
+    meetings = Meeting.objects.all()
+    if meeting_ids is not None:
+        meetings = meetings.filter(pk__in=sorted(set(meeting_ids)))
+    return meetings.exclude(ratings_diverge=diverges).update(ratings_diverge=diverges)
+
+
 def rebuild_tallies(today: datetime.date | None = None) -> int:
     """Recompute both summaries from the raw rows; the number of rows written or deleted (0
     when they were right). An assignment's rows go with it (the foreign key cascades), so
@@ -321,7 +338,7 @@ def rebuild_tallies(today: datetime.date | None = None) -> int:
     asked = list(TallyRefresh.objects.pending().values_list("pk", flat=True))
     attendance = refresh_tallies(Assignment.objects.values_list("pk", flat=True), today)
     TallyRefresh.objects.pending().filter(pk__in=asked).update(finished_at=timezone.now())
-    return attendance + refresh_ratings()
+    return attendance + refresh_ratings() + refresh_divergence()
 
 
 def assignments_judged_by(province: Unit | None) -> Any:
@@ -372,16 +389,22 @@ def _visit_written(
 ) -> None:
     if raw or (update_fields is not None and not COUNTED_FIELDS & set(update_fields)):
         return
-    assignment_id, unit_id, day = instance.loaded_place
+    assignment_id, unit_id, day, meeting_id = instance.loaded_place
     places = [(instance.unit_id, instance.date)]
     if unit_id is not None and day is not None:
         places.append((unit_id, day))
-    # Cells first, then assignments: the order a reorganisation writes them in, so a visit
-    # saved while its cell moves waits for the reform instead of deadlocking with it.
+    # Cells first, then assignments, then meetings: the order a reorganisation writes them in,
+    # so a visit saved while its cell moves waits for the reform instead of deadlocking with it.
     refresh_ratings(places)
     refresh_tallies(pk for pk in (instance.assignment_id, assignment_id) if pk is not None)
+    refresh_divergence(pk for pk in (instance.meeting_id, meeting_id) if pk is not None)
     # Counted where it now is: a later save of the same object moves it from here.
-    instance.loaded_place = (instance.assignment_id, instance.unit_id, instance.date)
+    instance.loaded_place = (
+        instance.assignment_id,
+        instance.unit_id,
+        instance.date,
+        instance.meeting_id,
+    )
 
 
 def _assignment_written(
@@ -400,6 +423,17 @@ def _position_written(sender: type[Model], instance: Position, raw: bool = False
         refresh_tallies(
             Assignment.objects.filter(member_id=instance.user_id).values_list("pk", flat=True)
         )
+
+
+def _meeting_written(
+    sender: type[Model],
+    instance: Meeting,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **_: Any,
+) -> None:
+    if not raw and (update_fields is None or "self_rating" in update_fields):
+        refresh_divergence([instance.pk])
 
 
 def _policy_written(
@@ -431,4 +465,5 @@ def connect() -> None:
         post_save.connect(receiver, sender=model, dispatch_uid=f"tallies-{model.__name__}")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"tallies-del-{model.__name__}")
     post_save.connect(_assignment_written, sender=Assignment, dispatch_uid="tallies-Assignment")
+    post_save.connect(_meeting_written, sender=Meeting, dispatch_uid="tallies-Meeting")
     assignments_written.connect(_assignments_bulk_written, dispatch_uid="tallies-bulk")

@@ -562,7 +562,7 @@ def quality(
         key=lambda item: item[0].code,
     )
     diverging = list(
-        meetings.with_diverging_ratings()
+        meetings.filter(ratings_diverge=True)
         .select_related("cell")
         .order_by("date")[:THEMATIC_LIST_LIMIT]
     )
