@@ -120,6 +120,10 @@ class Assignment(models.Model):
     def is_open(self) -> bool:
         return self.end_date is None or self.end_date >= local_today()
 
+    def in_force_during(self, start: datetime.date, end: datetime.date) -> bool:
+        """``in_force_between`` for this row, without a query."""
+        return self.start_date <= end and (self.end_date is None or self.end_date >= start)
+
     # The member's other assignments to the unit, when the caller has read them already (an
     # import checks thousands of rows against what it loaded once); None: ask the database.
     known_siblings: list[Assignment] | None = None
@@ -131,8 +135,7 @@ class Assignment(models.Model):
             return any(
                 other is not self
                 and (self.pk is None or other.pk != self.pk)
-                and other.start_date <= last
-                and (other.end_date is None or other.end_date >= self.start_date)
+                and other.in_force_during(self.start_date, last)
                 for other in self.known_siblings
             )
         return (

@@ -2,6 +2,7 @@
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -54,8 +55,8 @@ def machine() -> str:
 
 
 def serve(port: int, options: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """gunicorn with ``options`` on ``port`` in a session of its own (stop it with
-    ``os.killpg``), once it answers the login page."""
+    """gunicorn with ``options`` on ``port`` in a session of its own (``stop`` it), once it
+    answers the login page."""
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *options],
@@ -70,6 +71,12 @@ def serve(port: int, options: list[str], env: dict[str, str]) -> subprocess.Pope
             time.sleep(0.2)
     server.kill()
     raise SystemExit("gunicorn did not start")
+
+
+def stop(process: subprocess.Popen[bytes], seconds: int = 30) -> None:
+    """Stop a process started in a session of its own (``serve``, a worker) and its children."""
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=seconds)
 
 
 def peak_rss_mib() -> float:

@@ -16,10 +16,9 @@ figures are what this one machine does alone, not a server's ceiling.
 
 import os
 import shutil
-import signal
 
 from _national import national_data_set, office_staff
-from _setup import machine, serve, setup, wrk
+from _setup import machine, serve, setup, stop, wrk
 
 PORT = 8765
 WORKERS = 2
@@ -84,8 +83,7 @@ def main() -> None:
                   f"{figures['p95']:>6.1f}ms {figures['p99']:>6.1f}ms "
                   f"{int(figures['requests']):>9} {failed:>6}")  # fmt: skip
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ only speaks HTTP to the portal and shares none of its packages.
 
 import csv
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 
 from _national import national_data_set, office_staff
-from _setup import ROOT, machine, serve, setup
+from _setup import ROOT, machine, serve, setup, stop
 
 PORT = 8767
 USERS = 50
@@ -150,8 +149,7 @@ def main() -> None:
         print_stats("Redis stopped for the middle third", stats)
         print(f"failures over the outage run: {stats['Aggregated']['Failure Count']}")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
         if not redis_up():
             start_redis()
 
@@ -173,8 +171,7 @@ def main() -> None:
         while time.monotonic() < deadline and reminders.filter(status__in=unfinished).exists():
             time.sleep(1)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=60)
+        stop(worker, 60)
     sent = reminders.filter(status=ReminderStatus.SENT)
     delivered = OutboxMessage.objects.filter(message_id__in=[r.message_id for r in sent]).count()
     print(f"visits returned while Redis was down: {len(returned)}; their reminders pending "

@@ -12,7 +12,6 @@ be 2xx (wrk's non-2xx count is printed and must be 0).
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from _national import national_data_set, office_staff
-from _setup import http_signed_in, machine, serve, setup, wrk
+from _setup import http_signed_in, machine, serve, setup, stop, wrk
 
 PORT, FLOOR_PORT = 8771, 8772
 WORKERS = 2
@@ -78,8 +77,7 @@ def floor() -> dict[str, float]:
                 time.sleep(0.2)
         return wrk(f"http://127.0.0.1:{FLOOR_PORT}/", SECONDS, CONNECTIONS, {})
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
         shutil.rmtree(folder)
 
 
@@ -157,8 +155,7 @@ def main() -> None:
                   f"{figures['p50']:>6.1f}ms {figures['p99']:>6.1f}ms "
                   f"{int(figures['non2xx']):>7}")  # fmt: skip
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
 
 
 if __name__ == "__main__":

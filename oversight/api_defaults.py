@@ -66,12 +66,10 @@ class PortalPagination(LimitOffsetPagination):
 
     max_offset = 2**31 - 1
 
-    KEY_PARAMETERS = ("paging", "after", "before")
-
     keyset: KeysetPage | None = None
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
-        asked = [name for name in self.KEY_PARAMETERS if name in request.query_params]
+        asked = any(name in request.query_params for name in ("paging", "after", "before"))
         if not asked or not getattr(view, "keyset_paging", False):
             return super().paginate_queryset(queryset, request, view)
         if request.query_params.get("paging", "key") != "key":

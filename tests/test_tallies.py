@@ -440,3 +440,20 @@ def test_a_visit_saved_while_a_reform_moves_its_cell_waits_instead_of_deadlockin
     assert errors == []
     assert stored() == raw()
     assert stored_ratings() == raw_ratings()
+
+
+def test_january_carries_the_open_assignments_a_year_further(
+    people, tree, oversight, time_machine
+):
+    from tests.clock import local
+    from visits.tasks import extend_tallies
+
+    ended = Assignment.objects.get(member=oversight.province_member)
+    do_end_assignment(fresh(people.admin), ended, TODAY)
+    open_one = Assignment.objects.get(member=oversight.district_member)
+    time_machine.move_to(local(TODAY.year + 1, 1, 1, 0, 30))  # the beat's January run
+    before = AttendanceTally.objects.filter(assignment=open_one).order_by("end").last().end
+    assert extend_tallies() > 0
+    after = AttendanceTally.objects.filter(assignment=open_one).order_by("end").last().end
+    assert before == horizon(TODAY) and after == horizon() > before
+    assert stored() == raw()

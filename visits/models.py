@@ -742,8 +742,6 @@ class Visit(models.Model):
             models.Index(fields=["date", "id"], name="visit_date_idx"),
         ]
 
-    # Where the visit was counted when it was read (assignment, cell, date): a visit moved
-    # elsewhere is counted again in both places (``visits.tallies``).
     # Where the visit was counted (assignment, unit, date, meeting): a save that moves it
     # recounts both places (``visits.tallies``).
     loaded_place: tuple[int | None, int | None, datetime.date | None, int | None] = (

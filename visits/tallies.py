@@ -331,10 +331,11 @@ def refresh_divergence(meeting_ids: Iterable[int] | None = None) -> int:
 
 
 def rebuild_tallies(today: datetime.date | None = None) -> int:
-    """Recompute both summaries from the raw rows; the number of rows written or deleted (0
-    when they were right). An assignment's rows go with it (the foreign key cascades), so
-    every stored attendance row belongs to one of the assignments refreshed. The recounts
-    asked for (and committed) before it began are done with it."""
+    """Recompute the summaries (attendance, ratings, the meetings' divergence) from the raw rows;
+    the number of rows written or deleted (0 when they were right). An assignment's rows go with
+    it (the foreign key cascades), so every stored attendance row belongs to one of the
+    assignments refreshed. The recounts asked for (and committed) before it began are done with
+    it."""
     asked = list(TallyRefresh.objects.pending().values_list("pk", flat=True))
     attendance = refresh_tallies(Assignment.objects.values_list("pk", flat=True), today)
     TallyRefresh.objects.pending().filter(pk__in=asked).update(finished_at=timezone.now())
@@ -351,11 +352,11 @@ def assignments_judged_by(province: Unit | None) -> Any:
 
 
 def finish_refreshes() -> int:
-    """Recount the summary for every refresh asked for and not finished, oldest first; the
-    number finished. A recount of the whole country stands for every province's asked before
-    it. Each batch of assignments commits on its own (``refresh_tallies`` outside a
-    transaction), so a worker stopped halfway loses one batch and the next run recounts it;
-    a refresh asked while this one ran stays pending for the next run, which sees its policy."""
+    """Recount the summary for every refresh asked for and not finished; the number finished. A
+    recount of the whole country stands for every province's asked before it. Each batch of
+    assignments commits on its own (``refresh_tallies`` outside a transaction), so a worker
+    stopped halfway loses one batch and the next run recounts it; a refresh asked while this one
+    ran stays pending for the next run, which sees its policy."""
     pending = list(TallyRefresh.objects.pending().select_related("province"))
     if not pending:
         return 0
@@ -441,14 +442,15 @@ def _policy_written(
 ) -> None:
     """A province's policy is recounted in the writer's transaction; one that judges more
     assignments than a request may recount (a default row: the whole country, about 30 s)
-    is left to a task, queued when the change commits, and reported as under way."""
+    is left to a task, queued when the change commits, and reported as under way. The task
+    module is imported here: it reads this one."""
     if raw:
         return
     judged = list(assignments_judged_by(instance.province))
     if len(judged) <= settings.TALLY_REFRESH_IN_REQUEST:
         refresh_tallies(judged)
         return
-    from visits.tasks import queue_tally_refreshes  # the tasks read this module
+    from visits.tasks import queue_tally_refreshes
 
     TallyRefresh.objects.create(province=instance.province)
     transaction.on_commit(queue_tally_refreshes)

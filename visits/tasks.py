@@ -1,9 +1,9 @@
+import datetime
 import logging
 
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from kombu.exceptions import OperationalError
 
 from assignments.models import Assignment
@@ -69,7 +69,7 @@ def extend_tallies() -> int:
     """January's task: carry the attendance summary of the assignments still open a year
     further (``visits.tallies.horizon``); idempotent, as every refresh is."""
     today = local_today()
-    open_now = Assignment.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    open_now = Assignment.objects.overlapping(today, datetime.date.max)
     return refresh_tallies(open_now.values_list("pk", flat=True), today)
 
 

@@ -31,38 +31,33 @@ BEGIN
 END $$;
 """
 
-#: trigger → (table, the writes that change someone's access, and when)
-TRIGGERS = {
-    "accounts_position_access_epoch": ("accounts_position", "INSERT OR UPDATE OR DELETE", ""),
-    "accounts_user_groups_access_epoch": ("accounts_user_groups", "INSERT OR UPDATE OR DELETE", ""),
-    "accounts_user_user_permissions_access_epoch": (
-        "accounts_user_user_permissions",
-        "INSERT OR UPDATE OR DELETE",
-        "",
-    ),
-    "auth_group_permissions_access_epoch": ("auth_group_permissions", "INSERT OR UPDATE OR DELETE", ""),
-    "auth_permission_access_epoch": ("auth_permission", "UPDATE OR DELETE", ""),
-    "oversight_unituserobjectpermission_access_epoch": (
-        "oversight_unituserobjectpermission",
-        "INSERT OR UPDATE OR DELETE",
-        "",
-    ),
-    "oversight_unitgroupobjectpermission_access_epoch": (
-        "oversight_unitgroupobjectpermission",
-        "INSERT OR UPDATE OR DELETE",
-        "",
-    ),
-    "oversight_unitlineage_access_epoch": ("oversight_unitlineage", "INSERT OR UPDATE OR DELETE", ""),
-    "oversight_unit_access_epoch": ("oversight_unit", "UPDATE OR DELETE", ""),
-    "oversight_term_access_epoch": ("oversight_term", "UPDATE OR DELETE", ""),
-    "otp_totp_totpdevice_access_epoch": ("otp_totp_totpdevice", "DELETE", ""),
-    "otp_totp_totpdevice_access_epoch_insert": ("otp_totp_totpdevice", "INSERT", "WHEN (NEW.confirmed)"),
-    "otp_totp_totpdevice_access_epoch_update": (
-        "otp_totp_totpdevice",
-        "UPDATE",
-        "WHEN (OLD.confirmed IS DISTINCT FROM NEW.confirmed OR OLD.user_id IS DISTINCT FROM NEW.user_id)",
-    ),
+EVERY_WRITE = "INSERT OR UPDATE OR DELETE"
+#: table → the writes that change someone's access (a trigger each, named after its table)
+TABLES = {
+    "accounts_position": EVERY_WRITE,
+    "accounts_user_groups": EVERY_WRITE,
+    "accounts_user_user_permissions": EVERY_WRITE,
+    "auth_group_permissions": EVERY_WRITE,
+    "auth_permission": "UPDATE OR DELETE",
+    "oversight_unituserobjectpermission": EVERY_WRITE,
+    "oversight_unitgroupobjectpermission": EVERY_WRITE,
+    "oversight_unitlineage": EVERY_WRITE,
+    "oversight_unit": "UPDATE OR DELETE",
+    "oversight_term": "UPDATE OR DELETE",
+    "otp_totp_totpdevice": "DELETE",
 }
+#: trigger → (table, writes, condition): an authenticator counts only when it is confirmed
+TRIGGERS = {f"{table}_access_epoch": (table, events, "") for table, events in TABLES.items()}
+TRIGGERS["otp_totp_totpdevice_access_epoch_insert"] = (
+    "otp_totp_totpdevice",
+    "INSERT",
+    "WHEN (NEW.confirmed)",
+)
+TRIGGERS["otp_totp_totpdevice_access_epoch_update"] = (
+    "otp_totp_totpdevice",
+    "UPDATE",
+    "WHEN (OLD.confirmed IS DISTINCT FROM NEW.confirmed OR OLD.user_id IS DISTINCT FROM NEW.user_id)",
+)
 
 CREATE = [
     BUMP,
