@@ -442,9 +442,7 @@ def test_a_visit_saved_while_a_reform_moves_its_cell_waits_instead_of_deadlockin
     assert stored_ratings() == raw_ratings()
 
 
-def test_january_carries_the_open_assignments_a_year_further(
-    people, tree, oversight, time_machine
-):
+def test_january_carries_the_open_assignments_a_year_further(people, tree, oversight, time_machine):
     from tests.clock import local
     from visits.tasks import extend_tallies
 
