@@ -65,10 +65,10 @@ def build(cursor, first_month: str, term_id: int, term_start: str) -> None:
             "meetings",
             """
             INSERT INTO visits_meeting (kind, month, date, time, place, topic, status, original_date,
-                change_reason, self_points, self_total, self_rating, cell_id)
+                change_reason, self_points, self_total, self_rating, cell_id, ratings_diverge)
             SELECT 'regular', m::date, (m + make_interval(days => (c.id %% 25)::int))::date, NULL, '',
                    '', 'planned', NULL, '', NULL, NULL,
-                   CASE WHEN c.id %% 7 = 0 THEN 'fair' ELSE '' END, c.id
+                   CASE WHEN c.id %% 7 = 0 THEN 'fair' ELSE '' END, c.id, false
             FROM oversight_unit c
             CROSS JOIN generate_series(%(first_month)s::date, date_trunc('month', now())::date,
                                        interval '1 month') m
