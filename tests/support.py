@@ -12,7 +12,11 @@ from visits.mail import OutboxBackend
 
 
 class SlowOutboxBackend(OutboxBackend):
-    """The outbox, a tenth of a second per message: slow enough to kill a worker mid-batch."""
+    """A mail server outside the database, a tenth of a second per message: slow enough to kill
+    a worker mid-batch. Handed one message at a time, as an SMTP server is (the portal's own
+    outbox writes a batch in one transaction, which a kill cannot cut in half)."""
+
+    sends_in_transaction = False
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         time.sleep(0.1)

@@ -11,13 +11,14 @@ import pytest
 from django.conf import settings
 from django.core import signing
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from tests.clock import TODAY, frozen_command, frozen_environment
 from tests.conftest import fresh
 from tests.factories import AssignmentFactory, PositionFactory, UserFactory
 from visits import reminders
+from visits.mail import OutboxBackend
 from visits.models import (
     Meeting,
     OutboxMessage,
@@ -435,3 +436,93 @@ def test_a_batch_claim_skips_what_another_worker_is_claiming(oversight, tree):
     thread.join()
     assert reminders.claim_many(ids) == [ids[0]]  # free again, and the others went
     assert reminders.claim_many(ids) == []
+
+
+def test_a_batch_of_several_kinds_sends_each_with_its_own_templates(oversight, tree):
+    """A batch looks each kind's templates up once (``reminders.Templates``): a reminder of
+    another kind later in the same batch still gets its own subject and text."""
+    upcoming_meeting(tree)
+    reminders.store(reminders.plan_upcoming_meetings(TODAY))
+    closing = Reminder.objects.create(
+        recipient=oversight.district_member,
+        kind=ReminderKind.MONTH_CLOSING,
+        subject="closing:batch",
+        context={"closing": "05/12/2026", "areas": ["Xã Thử: 0/1"], "path": "/my/"},
+    )
+    ids = list(Reminder.objects.order_by("kind").values_list("pk", flat=True))
+    assert len(ids) >= 3 and closing.pk in ids
+
+    assert reminders.send_many(ids) == (len(ids), {})
+
+    subjects = dict(OutboxMessage.objects.values_list("message_id", "subject"))
+    for reminder in Reminder.objects.filter(pk__in=ids):
+        assert (reminder.status, reminder.last_error) == (ReminderStatus.SENT, "")
+        assert reminder.sent_at is not None
+        expected = "khóa sổ" if reminder.kind == ReminderKind.MONTH_CLOSING else "Chi bộ thôn"
+        assert expected in subjects[reminder.message_id], (reminder.kind, subjects)
+
+
+class CancellingBackend(BaseEmailBackend):
+    """Delivers, while an office stops the same reminder (its row no longer being sent)."""
+
+    def send_messages(self, messages):
+        Reminder.objects.update(status=ReminderStatus.CANCELLED)
+        return len(messages)
+
+
+def test_a_reminder_stopped_while_it_was_sent_is_not_marked_sent(oversight, tree, settings):
+    """The mark is a compare-and-swap: only a row still being sent becomes sent (the email
+    itself went, and counts as sent by this call)."""
+    settings.EMAIL_BACKEND = "tests.test_reminders.CancellingBackend"
+    upcoming_meeting(tree)
+    reminders.store(reminders.plan_upcoming_meetings(TODAY))
+    reminder = Reminder.objects.get(recipient=oversight.district_member)
+
+    assert reminders.send_many([reminder.pk]) == (1, {})
+
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.sent_at) == (ReminderStatus.CANCELLED, None)
+
+
+class OutboxThatFailsAfterWriting(OutboxBackend):
+    """The outbox's rows written, then the database refuses the rest of the transaction."""
+
+    def send_messages(self, messages):
+        super().send_messages(messages)
+        raise DatabaseError("the outbox's disk is full")
+
+
+def test_an_outbox_batch_is_written_with_its_marks_or_not_at_all(oversight, tree, settings):
+    """To the portal's outbox a batch's messages and their marks are one transaction: a write
+    that fails leaves no message behind and every reminder still claimed, to be retried."""
+    settings.EMAIL_BACKEND = "tests.test_reminders.OutboxThatFailsAfterWriting"
+    upcoming_meeting(tree)
+    ids = reminders.store(reminders.plan_upcoming_meetings(TODAY))
+    assert len(ids) >= 2
+
+    sent, failures = reminders.send_many(ids)
+
+    assert (sent, set(failures)) == (0, set(ids))
+    assert not OutboxMessage.objects.exists()
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENDING}
+
+
+@pytest.mark.parametrize("people_short", [2, 12])
+def test_an_outbox_batch_is_sent_in_a_fixed_number_of_queries(
+    oversight, tree, people_short, django_assert_num_queries
+):
+    """Claimed (2), read (1), written and marked in one transaction (2): five statements for
+    the batch whatever its size (it was two a reminder), nine here where each transaction is a
+    savepoint inside the test's."""
+    ids = [
+        Reminder.objects.create(
+            recipient=UserFactory(username=f"short{number}"),
+            kind=ReminderKind.MONTH_CLOSING,
+            subject="closing:fixed",
+            context={"closing": "05/12/2026", "areas": ["Xã Thử: 0/1"], "path": "/my/"},
+        ).pk
+        for number in range(people_short)
+    ]
+    with django_assert_num_queries(9):
+        assert reminders.send_many(ids) == (people_short, {})
+    assert OutboxMessage.objects.count() == people_short

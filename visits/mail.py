@@ -11,7 +11,12 @@ from visits.models import OutboxMessage
 
 class OutboxBackend(BaseEmailBackend):
     """Writes each message to ``OutboxMessage``. A message whose Message-ID is already there is
-    counted as sent and not written again: a reminder re-sent after a crash lands once."""
+    counted as sent and not written again: a reminder re-sent after a crash lands once.
+
+    Its messages are rows of the portal's own database, so a sender may write them in its own
+    transaction together with its bookkeeping (``sends_in_transaction``)."""
+
+    sends_in_transaction = True
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         rows = []
