@@ -56,19 +56,21 @@ def main() -> None:
             for i in range(0, len(ids), settings.REMINDER_BATCH)
         ]
         reminders.send_many(batches[0])
-        per_reminder = len(connection.queries) / max(len(batches[0]), 1)
+        per_batch = len(connection.queries)
         settings.DEBUG = False
         for batch in batches[1:]:
             reminders.send_many(batch)
         finished = time.perf_counter()
         sent = Reminder.objects.filter(status="sent").count()
-        assert OutboxMessage.objects.count() >= sent
         peak = peak_rss_mib()
         assert len(planned) >= 7_900, len(planned)  # every member with an assignment is short
+        # Every planned reminder sent, each exactly once in the outbox.
+        assert sent == len(ids) == len(planned), (sent, len(ids), len(planned))
+        assert OutboxMessage.objects.count() == sent, OutboxMessage.objects.count()
         print(f"planned {len(planned):,} reminders in {planned_at - started:.1f} s")
         print(f"sent {sent:,} in {finished - planned_at:.1f} s "
-              f"({1000 * (finished - planned_at) / max(sent, 1):.1f} ms each, "
-              f"{per_reminder:.1f} queries each); total {finished - started:.1f} s; "
+              f"({1000 * (finished - planned_at) / max(sent, 1):.2f} ms each, "
+              f"{per_batch} queries a batch of {len(batches[0])}); total {finished - started:.1f} s; "
               f"peak RSS {peak:.0f} MiB")  # fmt: skip
         transaction.set_rollback(True)
 
