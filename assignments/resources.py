@@ -13,6 +13,7 @@ from assignments.models import (
     TaskKind,
     assignments_written,
 )
+from oversight.bulk import record_history
 from oversight.clock import local_today
 from oversight.models import Term
 from oversight.resources import ScopedImportResource, choice_from
@@ -62,7 +63,8 @@ class AssignmentImportResource(ScopedImportResource):
         # ones as they pass: the overlap rule is checked against them, not by a query a row.
         self.siblings: dict[tuple[int, int], list[Assignment]] = defaultdict(list)
         for assignment in Assignment.objects.filter(
-            member__in=self.people.values(), unit__in=self.units.values()
+            member_id__any=[person.pk for person in self.people.values()],
+            unit_id__any=[unit.pk for unit in self.units.values()],
         ):
             self.siblings[(assignment.member_id, assignment.unit_id)].append(assignment)
         self.open_assignments = {
@@ -148,12 +150,7 @@ class AssignmentImportResource(ScopedImportResource):
         whole, needs neither."""
         if dry_run or not assignments:
             return
-        Assignment.history.bulk_history_create(
-            assignments,
-            update=update,
-            default_user=self.importer,
-            default_change_reason=_("Nhập từ tệp"),
-        )
+        record_history(Assignment, assignments, self.importer, _("Nhập từ tệp"), created=not update)
         assignments_written.send(Assignment, ids=[a.pk for a in assignments])
 
     def dehydrate_member(self, assignment: Assignment) -> str:

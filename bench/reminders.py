@@ -70,7 +70,8 @@ def main() -> None:
         print(f"planned {len(planned):,} reminders in {planned_at - started:.1f} s")
         print(f"sent {sent:,} in {finished - planned_at:.1f} s "
               f"({1000 * (finished - planned_at) / max(sent, 1):.2f} ms each, "
-              f"{per_batch} queries a batch of {len(batches[0])}); total {finished - started:.1f} s; "
+              f"{per_batch} queries a batch of {len(batches[0])}); "
+              f"total {finished - started:.1f} s; "
               f"peak RSS {peak:.0f} MiB")  # fmt: skip
         transaction.set_rollback(True)
 

@@ -9,6 +9,7 @@ class OversightConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
+        from oversight import lookups  # noqa: F401  (registers ``__any`` on every field)
         from oversight.models import register_sqlite_functions
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="oversight.sqlite")

@@ -70,7 +70,7 @@ class ScopedImportResource(resources.ModelResource):
             unit.code: unit
             # A code may be borne by a living unit and by abolished ones: the living one is last.
             for unit in Unit.objects.visible_to(self.importer)
-            .filter(code__in=codes)
+            .filter(code__any=codes)
             .order_by("is_active")
         }
 
@@ -114,7 +114,7 @@ class ScopedImportResource(resources.ModelResource):
         wanted = {key.strip() for key in keys if key and key.strip()}
         found: dict[str, User] = {}
         people = User.objects.filter(
-            Q(staff_number__in=wanted) | Q(email__in=wanted) | Q(username__in=wanted)
+            Q(staff_number__any=wanted) | Q(email__any=wanted) | Q(username__any=wanted)
         )
         for person in people:
             for key in (person.staff_number, person.email, person.username):

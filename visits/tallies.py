@@ -73,6 +73,10 @@ def is_due(
     return in_force * 2 >= (end - start).days + 1
 
 
+# A period a member owes meetings in: its kind, first and last day, months and policy.
+DuePeriod = tuple[Period, datetime.date, datetime.date, range, AttendancePolicy]
+
+
 class PolicyBook:
     """Which policy judges a member's period: the one in force on the period's first day, for
     the highest position they held during it (an abolished district's member is judged by the
@@ -83,16 +87,23 @@ class PolicyBook:
         self.held: dict[int, list[tuple[str, str, str, datetime.date, datetime.date | None]]]
         self.held = defaultdict(list)
         rows = (
-            Position.objects.filter(user__in=list(member_ids), start_date__lte=last)
+            Position.objects.filter(user_id__any=list(member_ids), start_date__lte=last)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
             .values_list("user_id", "unit__path", "unit__level", "role", "start_date", "end_date")
         )
         for user_id, *position in rows:
             self.held[user_id].append(tuple(position))  # type: ignore[arg-type]
+        self.first, self.last = first, last
         self.cache: dict[tuple[int, datetime.date], AttendancePolicy | None] = {}
         # Members who held the same kind of positions share the answer (a country has
         # thousands of members but a few hundred kinds: level, role and province).
         self.by_kind: dict[tuple[Any, ...], AttendancePolicy | None] = {}
+        self.due_by_signature: dict[tuple[Any, ...], list[DuePeriod]] = {}
+        self.periods = [
+            (kind, start, end, range(month_index(start), month_index(end) + 1))
+            for kind in Period
+            for start, end in _periods(kind, first, last)
+        ]
 
     def policy(
         self, member_id: int, start: datetime.date, end: datetime.date
@@ -112,6 +123,34 @@ class PolicyBook:
                 self.by_kind[kind] = AttendancePolicy.for_held(held, self.table, start)
             self.cache[key] = self.by_kind[kind]
         return self.cache[key]
+
+    def due_periods(self, member_id: int) -> list[DuePeriod]:
+        """The periods from ``first`` to ``last`` whose policy for this member asks for
+        meetings of that period's kind, each with its policy and its months. Members whose
+        positions are of the same kinds with the same dates share the list: a country's ten
+        thousand members cost a few hundred lookups."""
+        signature = tuple(
+            sorted(
+                (
+                    path.count("/"),
+                    path.split("/", 1)[0],
+                    level,
+                    role,
+                    since,
+                    until or datetime.date.max,
+                )
+                for path, level, role, since, until in self.held[member_id]
+            )
+        )
+        if signature in self.due_by_signature:
+            return self.due_by_signature[signature]
+        due = []
+        for period, start, end, months in self.periods:
+            policy = self.policy(member_id, start, end)
+            if policy is not None and policy.period == period:
+                due.append((period, start, end, months, policy))
+        self.due_by_signature[signature] = due
+        return due
 
 
 def _periods(
@@ -160,7 +199,7 @@ def expected_tallies(
     Four queries, whatever the number of assignments."""
     last_day = horizon(today)
     assignments = list(
-        Assignment.objects.filter(pk__in=list(assignment_ids), start_date__lte=last_day)
+        Assignment.objects.filter(pk__any=list(assignment_ids), start_date__lte=last_day)
         .order_by("pk")
         .values_list("pk", "member_id", "unit_id", "start_date", "end_date")
     )
@@ -171,7 +210,7 @@ def expected_tallies(
     counts = {
         (pk, month_index(datetime.date(year, month, 1))): (logged, accepted, late)
         for pk, year, month, logged, accepted, late in Visit.objects.filter(
-            assignment__in=[row[0] for row in assignments], kind=VisitKind.MEETING
+            assignment_id__any=[row[0] for row in assignments], kind=VisitKind.MEETING
         )
         .exclude(status=VisitStatus.DRAFT)
         .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
@@ -183,20 +222,12 @@ def expected_tallies(
         )
         .order_by()
     }
-    every_period = [
-        (kind, start, end, range(month_index(start), month_index(end) + 1))
-        for kind in Period
-        for start, end in _periods(kind, first_day, last_day)
-    ]
     none = (0, 0, 0)
     rows = []
     for pk, member_id, unit_id, starts, ends in assignments:
         last = min(ends or last_day, last_day)
-        for kind, start, end, months in every_period:
-            if end < starts or start > last:
-                continue
-            policy = book.policy(member_id, start, end)
-            if policy is None or policy.period != kind or not is_due(starts, ends, start, end):
+        for kind, start, end, months, policy in book.due_periods(member_id):
+            if end < starts or start > last or not is_due(starts, ends, start, end):
                 continue
             logged = accepted = late = 0
             for key in months:
@@ -225,7 +256,7 @@ def refresh_tallies(assignment_ids: Iterable[int], today: datetime.date | None =
     for batch in (ids[i : i + BATCH] for i in range(0, len(ids), BATCH)):
         with transaction.atomic():
             list(
-                Assignment.objects.filter(pk__in=batch)
+                Assignment.objects.filter(pk__any=batch)
                 .order_by("pk")
                 .select_for_update(no_key=True)
                 .values_list("pk", flat=True)
@@ -233,7 +264,7 @@ def refresh_tallies(assignment_ids: Iterable[int], today: datetime.date | None =
             stored = {
                 (assignment_id, period, start): (pk, tuple(counts))
                 for pk, assignment_id, period, start, *counts in AttendanceTally.objects.filter(
-                    assignment_id__in=batch
+                    assignment_id__any=batch
                 ).values_list(
                     "pk", "assignment_id", "period", "start",
                     "member_id", "unit_id", "required", "logged", "accepted", "late",

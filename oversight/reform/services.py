@@ -4,12 +4,10 @@ applied once, all or nothing (``do_apply_plan``)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import Model
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -17,7 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import Position, User, sync_role_groups_of
 from accounts.rights import may
 from assignments.models import Assignment
-from oversight.bulk import write_rows
+from oversight.bulk import record_history, write_rows
 from oversight.models import (
     Level,
     LineageKind,
@@ -170,7 +168,7 @@ def _write(actor: User, plan: ReorganisationPlan, result: Impact) -> None:
     for retirement in result.retirements:
         retirement.unit.merged_into = units.get(retirement.successor_code)
     write_rows(Unit, [u for u in retired if u.merged_into is not None], ["merged_into_id"])
-    _record_history(Unit, retired, actor, reason)
+    record_history(Unit, retired, actor, reason)
     links = [
         UnitLineage(
             predecessor=old,
@@ -206,41 +204,12 @@ def _write(actor: User, plan: ReorganisationPlan, result: Impact) -> None:
         move.cell.parent = units[move.target]
         move.cell.path = path_for(move.cell.code, move.cell.parent.path)
     write_rows(Unit, cells, ["parent_id", "path"])
-    _record_history(Unit, cells, actor, reason)
+    record_history(Unit, cells, actor, reason)
     _end_rows(actor, result, reason)
     Reminder.objects.filter(pk__in=[r.pk for r in result.reminders_stopping]).update(
         status=ReminderStatus.CANCELLED,
         last_error=_("Dừng do sắp xếp đơn vị (%(basis)s).") % {"basis": reason},
     )
-
-
-def _record_history(model: type[Model], objs: Sequence[Model], actor: User, reason: str) -> None:
-    """One history row ("changed") per object as it stands now, with who and why.
-
-    simple-history's ``bulk_history_create`` builds a Python object per row (half the time of
-    applying the national plan); on PostgreSQL the database copies the rows itself, into the
-    same columns, in one INSERT … SELECT.
-    """
-    if not objs:
-        return
-    history = model.history  # type: ignore[attr-defined]
-    if connection.vendor != "postgresql":
-        history.bulk_history_create(
-            objs, batch_size=WRITE_BATCH, update=True, default_user=actor,
-            default_change_reason=reason,
-        )  # fmt: skip
-        return
-    historical = history.model
-    own = [f.column for f in historical._meta.concrete_fields if not f.name.startswith("history_")]
-    columns = ", ".join(f'"{column}"' for column in own)
-    with connection.cursor() as cursor:
-        # Names come from the models' own meta; every value is a bound parameter.
-        cursor.execute(
-            f'INSERT INTO "{historical._meta.db_table}" ({columns}, "history_date", '  # nosec B608
-            f'"history_change_reason", "history_type", "history_user_id") '
-            f'SELECT {columns}, %s, %s, %s, %s FROM "{model._meta.db_table}" WHERE id = ANY(%s)',
-            [timezone.now(), reason, "~", actor.pk, [obj.pk for obj in objs]],
-        )
 
 
 def _write_new_units(actor: User, plan: ReorganisationPlan, result: Impact) -> dict[str, Unit]:
@@ -296,7 +265,7 @@ def _end_rows(actor: User, result: Impact, reason: str) -> None:
         row.row.end_date = result.eve
     for model, rows in ((Position, positions), (Assignment, assignments)):
         model.objects.filter(pk__in=[row.pk for row in rows]).update(end_date=result.eve)
-        _record_history(model, rows, actor, reason)
+        record_history(model, rows, actor, reason)
     # What the members owe follows the endings, which the update wrote without save().
     ended_members = {p.user_id for p in positions}
     refresh_tallies(

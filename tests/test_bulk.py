@@ -1,0 +1,95 @@
+"""What makes large reads and writes cheap: ``__any``, the SQL history copy, the kept Redis
+clients. Each gives what the plain Django way gives."""
+
+import subprocess
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assignments.models import Assignment
+from config.cache import RedisCache
+from oversight.bulk import record_history
+from oversight.models import Unit
+from tests.clock import frozen_command, frozen_environment
+from tests.factories import AssignmentFactory
+
+
+def test_any_finds_what_in_finds(tree):
+    codes = ["C01", "C02", "X999", "C01-01"]
+    ids = list(Unit.objects.filter(code__in=["P01", "D02"]).values_list("pk", flat=True))
+
+    assert set(Unit.objects.filter(code__any=codes)) == set(Unit.objects.filter(code__in=codes))
+    assert set(Unit.objects.filter(pk__any=[*ids, None])) == set(Unit.objects.filter(pk__in=ids))
+    assert set(Unit.objects.filter(parent_id__any=ids)) == set(
+        Unit.objects.filter(parent_id__in=ids)
+    )
+    assert list(Unit.objects.filter(code__any=[])) == []
+    assert Unit.objects.exclude(code__any=codes).count() == Unit.objects.count() - 3
+
+
+def test_any_binds_one_array_on_postgresql(tree):
+    """Ten thousand values are one parameter, not ten thousand (what makes it cheap)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no arrays: __any is __in there")
+    codes = [f"X{number}" for number in range(10_000)] + ["C01"]
+    with CaptureQueriesContext(connection) as captured:
+        assert [unit.code for unit in Unit.objects.filter(code__any=codes)] == ["C01"]
+    sql = captured.captured_queries[0]["sql"]
+    assert '"code" = ANY(' in sql and "X9999" in sql and sql.count("X") < 10_100
+
+
+def test_any_refuses_a_subquery(tree):
+    with pytest.raises(TypeError, match="__in"):
+        list(Unit.objects.filter(pk__any=Unit.objects.values("pk")))
+
+
+def test_history_copied_by_the_database_is_the_object_as_it_stands(people, tree, oversight):
+    made = AssignmentFactory(member=oversight.district_member, unit=tree.cell_b)
+    Assignment.objects.filter(pk=made.pk).update(note="ghi chú mới")
+    assignment = Assignment.objects.get(pk=made.pk)
+
+    record_history(Assignment, [assignment], people.admin, "Nhập từ tệp", created=True)
+
+    latest = assignment.history.latest("history_id")
+    assert (latest.history_type, latest.history_user, latest.history_change_reason) == (
+        "+",
+        people.admin,
+        "Nhập từ tệp",
+    )
+    assert (latest.note, latest.unit_id, latest.member_id) == (
+        "ghi chú mới",
+        tree.cell_b.pk,
+        oversight.district_member.pk,
+    )
+    record_history(Assignment, [assignment], people.admin, "Sửa")
+    assert assignment.history.latest("history_id").history_type == "~"
+
+
+def test_the_redis_cache_keeps_one_client_per_server(require_services):
+    """Django's own makes a client per call; this one keeps it, and still reads and writes."""
+    if not settings.REDIS_URL:
+        assert not require_services
+        pytest.skip("no Redis configured")
+    cache = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": "test-bulk"})
+    cache.set("person", {"name": "Nguyễn Văn A"}, 30)
+    client = cache._cache.get_client()
+
+    assert cache.get("person") == {"name": "Nguyễn Văn A"}
+    assert cache._cache.get_client() is client
+    assert cache._cache.get_client(write=True) is client
+    cache.delete("person")
+    assert cache.get("person") is None
+
+
+def test_production_settings_use_the_kept_clients(tmp_path):
+    """A redis:// CACHE_URL gets ``config.cache.RedisCache``, not Django's."""
+    script = tmp_path / "backend.py"
+    script.write_text("import config.settings as s; print(s.CACHES['default']['BACKEND'])")
+    answer = subprocess.run(
+        frozen_command(str(script)),
+        env={**frozen_environment(), "CACHE_URL": "redis://127.0.0.1:6379/9"},
+        cwd=settings.BASE_DIR, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert answer.stdout.strip() == "config.cache.RedisCache"
