@@ -19,10 +19,11 @@ from __future__ import annotations
 import logging
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import QuerySet, Subquery
+from django.db.models import Subquery
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AccessEpoch, Position, User
@@ -31,7 +32,7 @@ from oversight.models import Scope, Term, Unit, scope_for
 
 logger = logging.getLogger(__name__)
 
-#: the epoch, as ``with_epoch`` annotates it on a person read for a request
+#: the epoch, as ``person`` reads it with the person of a request
 EPOCH = "access_epoch"
 
 #: the shape of what a snapshot holds: a release that changes these models files its snapshots
@@ -60,9 +61,18 @@ def epoch() -> Subquery:
     return Subquery(AccessEpoch.objects.filter(pk=1).values("changes")[:1])
 
 
-def with_epoch(people: QuerySet[User]) -> QuerySet[User]:
-    """``people`` with the access epoch read in the same query."""
-    return people.annotate(**{EPOCH: epoch()})
+def person(user_id: Any) -> User | None:
+    """The person of a session, with the access epoch read in the same query (``epoch()``).
+
+    Written out rather than built by the ORM: compiling it on every request took 0.35 of the
+    0.55 ms it cost, a tenth of a near-empty page."""
+    people, epochs = User._meta.db_table, AccessEpoch._meta.db_table
+    query = User._default_manager.raw(
+        f'SELECT "{people}".*, (SELECT "changes" FROM "{epochs}" WHERE "id" = 1) AS "{EPOCH}" '  # nosec B608
+        f'FROM "{people}" WHERE "{people}"."id" = %s',
+        [user_id],
+    )
+    return next(iter(query), None)
 
 
 def key(user: User, changes: int) -> str:
@@ -99,8 +109,8 @@ def install(user: User, snapshot: Snapshot) -> None:
 
 
 def attach(user: User) -> None:
-    """Give ``user`` (read ``with_epoch``) their access from the cache, or read it and keep it
-    for as long as a session lasts."""
+    """Give ``user`` (read with the epoch, ``person``) their access from the cache, or read it
+    and keep it for as long as a session lasts."""
     changes = getattr(user, EPOCH, None)
     if changes is None:
         return

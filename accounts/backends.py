@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.contrib.auth import backends, get_user_model
+from django.contrib.auth import backends
 from django.contrib.auth.models import Permission
 from django.db.models import Q
 
@@ -16,7 +16,7 @@ class ModelBackend(backends.ModelBackend):
     every page asks for them."""
 
     def get_user(self, user_id: Any) -> Any:
-        user = access.with_epoch(get_user_model()._default_manager.filter(pk=user_id)).first()
+        user = access.person(user_id)
         if user is None or not self.user_can_authenticate(user):
             return None
         access.attach(user)

@@ -199,6 +199,12 @@ CACHES = {
 }
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # its clients kept (config/cache.py)
+# Template fragments that depend only on the language and a person's rights (the navigation),
+# kept in each process: cheaper than rendering them, and than asking Redis for them.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+}
 
 # Celery: an embedded filesystem broker by default so that `make run` needs no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

@@ -257,10 +257,11 @@ def test_with_the_cache_down_pages_read_the_session_and_access_from_the_database
     signed in (signing in and out need the cache)."""
     client.force_login(people.district_b_office)
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",  # production's, as a redis:// CACHE_URL gives
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-        }
+        },
     }
     assert client.get(reverse("unit-detail", args=["D02"])).status_code == 200
     end_today(people.district_b_office)

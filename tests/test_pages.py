@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from oversight.models import Level, Unit
 from tests.conftest import fresh
-from tests.factories import PositionFactory, UnitFactory
+from tests.factories import PositionFactory, UnitFactory, UserFactory
 
 
 def test_login_page_speaks_vietnamese_and_english_on_request(client, db):
@@ -132,6 +132,30 @@ def test_tenant_switcher_changes_the_scope(client, people, tree):
     assert fresh(user).current_tenant.code == "D01"
     assert client.get(reverse("unit-detail", args=["C02"])).status_code == 404
     assert "Huyện Lâm Bình" in client.get(reverse("home")).text
+
+
+def test_the_kept_menu_is_each_persons_own(client, people, tree, settings):
+    """The menu is rendered once per language and set of rights, and kept (templates/base.html):
+    people alike but for one thing, one after the other, each see their own menu."""
+    staff = UserFactory(username="d01.vp.quantri", is_staff=True)
+    PositionFactory(user=staff, unit=tree.district_a, role=Role.OFFICE_STAFF)
+    two_units = UserFactory(username="d01.vp.haidonvi")
+    PositionFactory(user=two_units, unit=tree.district_a, role=Role.OFFICE_STAFF)
+    PositionFactory(user=two_units, unit=tree.district_b, role=Role.OFFICE_STAFF)
+    admin_link, switch = (
+        f'class="nav-link" href="{reverse(name)}"' for name in ("admin:index", "switch-tenant")
+    )
+
+    def menu(person, language="vi"):
+        client.force_login(person)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        return client.get(reverse("reminder-settings")).text
+
+    assert admin_link in menu(staff) and switch not in menu(staff)
+    assert admin_link not in menu(people.district_b_office)
+    assert switch in menu(two_units) and switch not in menu(people.district_b_office)
+    assert "Việc của tôi" in menu(staff) and "My work" not in menu(staff)
+    assert "My work" in menu(staff, "en") and "Việc của tôi" not in menu(staff, "en")
 
 
 def test_tenant_switcher_refuses_units_without_a_position(client, people):
