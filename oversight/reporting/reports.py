@@ -341,8 +341,11 @@ def compliance(
     groups = _groups(user, root, structure)
     by_group: dict[str, Tally] = {}
     by_month: dict[datetime.date, Tally] = defaultdict(Tally)
+    totals = tallies
+    if root is not None and structure is None:
+        totals = tallies.of_units_within(root, *_predecessors(root))
     for row in (
-        tallies.annotate(group=PathSegment(path, _depth(root) + 1))
+        totals.annotate(group=PathSegment(path, _depth(root) + 1))
         .values("group", "column")
         .annotate(**_capped_sums())
         .order_by()
