@@ -9,21 +9,24 @@ from django.utils.datastructures import OrderedSet
 
 
 class AnyOf(In):
-    """``__in`` whose values travel, on PostgreSQL, as one array parameter (``= ANY(%s)``)
-    instead of one literal each: the ten thousand codes or ids of an imported file are bound,
-    parsed and planned in a third of the time (250 → 70 ms for 10,000 unit codes). Elsewhere
-    (SQLite) it is ``__in``. Plain values only (ids, not model instances; no subquery)."""
+    """``__in`` whose values travel, on PostgreSQL, as one array (``= ANY(%s)``) instead of one
+    literal each: the ten thousand codes or ids of an imported file are bound, parsed and
+    planned in a third of the time (250 → 70 ms for 10,000 unit codes). Given a queryset, the
+    array is built by the database (``= ANY(ARRAY(SELECT …))``), so the planner walks an index
+    by its elements as it would for a list, without the ids crossing to Python and back.
+    Elsewhere (SQLite) it is ``__in``. Plain values (ids, not model instances) or a queryset."""
 
     lookup_name = "any"
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
         if not self.rhs_is_direct_value():
-            raise TypeError("__any takes a list of values; a subquery goes through __in.")
+            subquery, subquery_params = self.process_rhs(compiler, connection)
+            return f"{lhs} = ANY(ARRAY{subquery})", (*lhs_params, *subquery_params)
         values = OrderedSet(self.rhs)
         values.discard(None)  # NULL equals nothing
         if not values:
             raise EmptyResultSet
-        lhs, lhs_params = self.process_lhs(compiler, connection)
         _placeholders, params = self.batch_process_rhs(compiler, connection, values)
         return f"{lhs} = ANY(%s)", (*lhs_params, list(params))
 

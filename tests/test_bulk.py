@@ -40,9 +40,14 @@ def test_any_binds_one_array_on_postgresql(tree):
     assert '"code" = ANY(' in sql and "X9999" in sql and sql.count("X") < 10_100
 
 
-def test_any_refuses_a_subquery(tree):
-    with pytest.raises(TypeError, match="__in"):
-        list(Unit.objects.filter(pk__any=Unit.objects.values("pk")))
+def test_any_takes_a_queryset_as_the_array(tree):
+    """Given a queryset, the database builds the array: the same rows as ``__in``."""
+    districts = Unit.objects.filter(code__in=["D01", "D02"]).values("pk")
+    with CaptureQueriesContext(connection) as captured:
+        found = set(Unit.objects.filter(parent_id__any=districts))
+    assert found == set(Unit.objects.filter(parent_id__in=districts)) and len(found) == 3
+    if connection.vendor == "postgresql":
+        assert "= ANY(ARRAY(SELECT" in captured.captured_queries[0]["sql"]
 
 
 def test_history_copied_by_the_database_is_the_object_as_it_stands(people, tree, oversight):
