@@ -23,8 +23,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Subquery
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from accounts.models import AccessEpoch, Position, User
 from oversight.clock import local_today
@@ -56,21 +56,33 @@ class Snapshot:
     devices: dict[str, TOTPDevice]
 
 
-def epoch() -> Subquery:
-    """The access epoch, to read in the query that reads the person (``None`` when unknown)."""
-    return Subquery(AccessEpoch.objects.filter(pk=1).values("changes")[:1])
-
-
 def person(user_id: Any) -> User | None:
-    """The person of a session, with the access epoch read in the same query (``epoch()``).
+    """The person of a session, with the access epoch read in the same query.
 
     Written out rather than built by the ORM: compiling it on every request took 0.35 of the
     0.55 ms it cost, a tenth of a near-empty page."""
+    people = User._meta.db_table
+    return _read_person("", f'"{people}"."id" = %s', [user_id])
+
+
+def person_of_token(key: str) -> User | None:
+    """The person an API token is for, with the access epoch and the token's creation time
+    (``token_created``), in one written-out query as ``person``."""
+    people, tokens = User._meta.db_table, Token._meta.db_table
+    join = (
+        f', "{tokens}"."created" AS "token_created" FROM "{people}" '
+        f'JOIN "{tokens}" ON "{tokens}"."user_id" = "{people}"."id"'
+    )
+    return _read_person(join, f'"{tokens}"."key" = %s', [key])
+
+
+def _read_person(join: str, condition: str, params: list[Any]) -> User | None:
     people, epochs = User._meta.db_table, AccessEpoch._meta.db_table
+    source = join or f' FROM "{people}"'
     query = User._default_manager.raw(
-        f'SELECT "{people}".*, (SELECT "changes" FROM "{epochs}" WHERE "id" = 1) AS "{EPOCH}" '  # nosec B608
-        f'FROM "{people}" WHERE "{people}"."id" = %s',
-        [user_id],
+        f'SELECT "{people}".*, (SELECT "changes" FROM "{epochs}" WHERE "id" = 1) AS "{EPOCH}"'  # nosec B608
+        f"{source} WHERE {condition}",
+        params,
     )
     return next(iter(query), None)
 

@@ -15,7 +15,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import AccessEpoch, Position
+from accounts.models import AccessEpoch, Position, User
 from accounts.roles import Role, group_name
 from accounts.services import do_end_position
 from oversight.clock import local_today
@@ -70,6 +70,25 @@ def test_an_api_token_reads_access_once_too(people):
     end_today(people.district_b_office)
     assert reads_of_access(api, url)  # read again after the change
     assert api.get("/api/v1/units/D02/").status_code == 404
+
+
+def test_an_api_token_is_refused_for_a_deactivated_person_and_when_unknown(people):
+    """The written-out token query answers as DRF's did: an unknown key and a person no longer
+    active are refused (401), and a good key gives its person and the token itself."""
+    from oversight.api_defaults import TokenAuthentication
+
+    token = Token.objects.create(user=people.district_b_office)
+    user, found = TokenAuthentication().authenticate_credentials(token.key)
+    assert (user, found.key, found.user_id, found.created) == (
+        people.district_b_office, token.key, token.user_id, token.created,
+    )  # fmt: skip
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert api.get(reverse("api:visit-list")).status_code == 401
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get(reverse("api:visit-list")).status_code == 200
+    User.objects.filter(pk=people.district_b_office.pk).update(is_active=False)
+    assert api.get(reverse("api:visit-list")).status_code == 401
 
 
 def end_today(person) -> None:
