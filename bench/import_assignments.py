@@ -7,7 +7,7 @@ time of the dry run and of the real import, and the process's peak resident memo
 import io
 import time
 
-from _setup import machine, peak_rss_mib, setup
+from _setup import machine, peak_rss_mib, setup, vacuum
 
 ROWS = int(__import__("os").environ.get("BENCH_ROWS", "10000"))
 
@@ -22,6 +22,7 @@ def main() -> None:
     from assignments.models import Assignment
     from assignments.resources import AssignmentImportResource
     from oversight.models import Level, Unit
+    from visits.models import AttendanceTally
 
     members = list(
         User.objects.filter(username__startswith="bench.", positions__isnull=False)
@@ -80,6 +81,7 @@ def main() -> None:
                 # Leave the benchmark database as it was, for the next run.
                 transaction.set_rollback(True)
     print(f"assignments after: {Assignment.objects.count():,}")
+    vacuum(Assignment, Assignment.history.model, AttendanceTally)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ step, the queries per reminder and the peak memory.
 import datetime
 import time
 
-from _setup import machine, peak_rss_mib, setup
+from _setup import machine, peak_rss_mib, setup, vacuum
 
 
 def main() -> None:
@@ -24,7 +24,13 @@ def main() -> None:
     from assignments.models import Assignment
     from oversight.clock import local_today
     from visits import reminders
-    from visits.models import AttendancePolicy, OutboxMessage, Reminder, add_months
+    from visits.models import (
+        AttendancePolicy,
+        AttendanceTally,
+        OutboxMessage,
+        Reminder,
+        add_months,
+    )
     from visits.tallies import refresh_tallies
 
     settings.EMAIL_BACKEND = "visits.mail.OutboxBackend"
@@ -74,6 +80,7 @@ def main() -> None:
               f"total {finished - started:.1f} s; "
               f"peak RSS {peak:.0f} MiB")  # fmt: skip
         transaction.set_rollback(True)
+    vacuum(AttendanceTally, Reminder, OutboxMessage, User, AttendancePolicy)
 
 
 if __name__ == "__main__":
