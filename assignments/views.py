@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from oversight.clock import local_today
 from oversight.forms import attach_errors
 from oversight.http import PortalRequest, unit_or_404
 from oversight.models import Unit
+from oversight.paging import read_page
 from oversight.reporting.exports import download, table
 from oversight.uploads import serve_attachment
 
@@ -121,7 +121,7 @@ def task_board(request: PortalRequest) -> HttpResponse:
         "year": year,
         "years": range(today.year + 1, today.year - 8, -1),
         "summary": year_summary(request.user, year),
-        "page": Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page")),
+        "page": read_page(tasks, TASKS_PER_PAGE, request.GET.get("page")),
         "filters": {"kind": kind, "status": status},
         "kinds": TaskKind,
         "statuses": TaskStatus,
@@ -150,9 +150,9 @@ def task_detail(request: PortalRequest, pk: int) -> HttpResponse:
         return redirect("task-detail", task.pk)
     context = {
         "task": task,
-        "reports": task.progress_reports.select_related("reported_by"),
-        "extensions": task.extensions.select_related("requested_by", "decided_by"),
-        "milestones": task.milestones.all(),
+        "reports": list(task.progress_reports.select_related("reported_by")),
+        "extensions": list(task.extensions.select_related("requested_by", "decided_by")),
+        "milestones": list(task.milestones.all()),
         "is_cadre": task.cadre_id == request.user.pk,
         "is_office": may(request.user, "assignments.evaluate_task", task),
         "results": TaskResult,

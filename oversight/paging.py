@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import BadRequest
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -71,3 +72,11 @@ def keyset_page(queryset: Any, after: str, before: str, size: int) -> KeysetPage
     rows = rows[:size]
     older = _key(rows[-1]) if more else None
     return KeysetPage(rows, older, _key(rows[0]) if older_than is not None and rows else None)
+
+
+def read_page(rows: Any, per_page: int, number: Any) -> Page:
+    """``Paginator(rows, per_page).get_page(number)`` with the page's rows read here, in the
+    view: the template renders what was read and runs no query (tests/test_rendering.py)."""
+    page = Paginator(rows, per_page).get_page(number)
+    page.object_list = list(page.object_list)
+    return page

@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from oversight import home as agenda
 from oversight.clock import local_today
 from oversight.http import PortalRequest, date_from, unit_or_404
 from oversight.models import Level, Unit, UnitLineage
+from oversight.paging import read_page
 from oversight.reporting import charts
 from visits.models import Meeting, MeetingSchedule, Visit, add_months
 
@@ -46,7 +46,7 @@ def home(request: PortalRequest) -> HttpResponse:
 @login_required
 def unit_roots(request: PortalRequest) -> HttpResponse:
     """The top of the unit browser: the roots of the person's scope."""
-    roots = Unit.objects.scope_roots(request.user).with_child_counts()
+    roots = list(Unit.objects.scope_roots(request.user).with_child_counts())
     return render(request, "oversight/unit_roots.html", {"roots": roots})
 
 
@@ -59,7 +59,7 @@ def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
     )
     ancestors = visible.filter(path__in=unit.ancestor_paths()[:-1])
     children = visible.filter(parent=unit).with_child_counts().order_by("code")
-    page = Paginator(children, CHILDREN_PER_PAGE).get_page(request.GET.get("page"))
+    page = read_page(children, CHILDREN_PER_PAGE, request.GET.get("page"))
     today = local_today()
     overseers = (
         Assignment.objects.visible_to(request.user)
@@ -95,8 +95,6 @@ def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
         .select_related("predecessor", "successor")
         .order_by("effective_date", "predecessor__path", "successor__path")
     )
-    # Read here, not lazily while the template renders, so the page's queries are the view's.
-    page.object_list = list(page.object_list)
     context = {
         "unit": unit,
         "came_from": [link for link in lineage if link.successor_id == unit.pk],

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +24,7 @@ from oversight.clock import local_today
 from oversight.forms import attach_errors
 from oversight.http import PortalRequest, id_from, redirect_to_next, unit_or_404, uuid_from
 from oversight.models import Level, Unit
+from oversight.paging import read_page
 from oversight.uploads import serve_attachment
 from visits import offline
 from visits.calendar import meetings_calendar
@@ -230,7 +230,7 @@ def visit_detail(request: PortalRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    history = visit.history.select_related("history_user").order_by("-history_date")[:30]
+    history = list(visit.history.select_related("history_user").order_by("-history_date")[:30])
     can_review = (
         may(request.user, "visits.review_visit", visit)
         and visit.status == VisitStatus.SUBMITTED
@@ -325,13 +325,16 @@ def review_queue(request: PortalRequest) -> HttpResponse:
         .values_list("member_id", "member__full_name", "member__username")
         .distinct()
     )
-    units = Unit.objects.visible_to(request.user).filter(level__in=[Level.DISTRICT, Level.COMMUNE])[
-        :500
-    ]
-    page = Paginator(
+    units = list(
+        Unit.objects.visible_to(request.user).filter(level__in=[Level.DISTRICT, Level.COMMUNE])[
+            :500
+        ]
+    )
+    page = read_page(
         waiting.select_related("member", "unit", "unit__parent", "meeting").order_by("date", "pk"),
         REVIEW_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+        request.GET.get("page"),
+    )
     context = {
         "page": page,
         "units": units,
@@ -372,7 +375,7 @@ def meeting_detail(request: PortalRequest, pk: int) -> HttpResponse:
         if not change_form.errors and not score_form.errors:
             messages.success(request, _("Đã lưu."))
             return redirect("meeting-detail", meeting.pk)
-    visits = meeting.visits.visible_to(request.user).select_related("member")
+    visits = list(meeting.visits.visible_to(request.user).select_related("member"))
     can_edit = may(request.user, "visits.change_meeting", meeting)
     assigned = (
         Assignment.objects.filter(member=request.user).covering(meeting.cell).open_on().exists()
@@ -541,7 +544,7 @@ def attendance_rules(request: PortalRequest) -> HttpResponse:
     context = {
         "province": province,
         "provinces": list(provinces),
-        "policies": policies,
+        "policies": list(policies),
         "today": local_today(),
         "form": form,
         "may_set": may(request.user, POLICY_RIGHT, province),

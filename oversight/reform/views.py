@@ -52,8 +52,10 @@ def plan_list(request: PortalRequest) -> HttpResponse:
             attach_errors(form, error)
         else:
             return redirect("reform-plan", plan.pk)
-    plans = ReorganisationPlan.objects.visible_to(request.user).select_related(
-        "province", "created_by", "applied_by"
+    plans = list(
+        ReorganisationPlan.objects.visible_to(request.user).select_related(
+            "province", "created_by", "applied_by"
+        )
     )
     status = 400 if request.method == "POST" else 200
     return render(request, "reform/plan_list.html", {"plans": plans, "form": form}, status=status)

@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from accounts.rights import may
 from oversight.forms import attach_errors, unit_in_scope
 from oversight.http import PortalRequest, id_from
 from oversight.models import Unit
+from oversight.paging import read_page
 from oversight.reporting.documents import content, layout, pdf, word
 from oversight.reporting.documents.forms import DocumentForm
 from oversight.reporting.exports import attachment
@@ -156,12 +156,13 @@ def issued_list(request: PortalRequest) -> HttpResponse:
         status, documents = 400, documents.none()
     elif form.is_bound:
         documents = documents.matching(**form.cleaned_data)
-    page = Paginator(
+    page = read_page(
         documents.select_related("unit", "issued_by", "replaces", "replaced_by").order_by(
             "-issued_on", "-pk"
         ),
         PER_PAGE,
-    ).get_page(request.GET.get("page"))
+        request.GET.get("page"),
+    )
     return render(
         request,
         "documents/issued_list.html",
