@@ -8,7 +8,7 @@ from django.core.cache.backends import redis
 class RedisCacheClient(redis.RedisCacheClient):
     """Django's client builds a ``redis.Redis`` for every cache call, and each copies the
     library's 170-odd response callbacks: two calls a page (the session, the person's access)
-    spent 0.1 ms of a 5 ms request on it. A ``redis.Redis`` is thread-safe and holds no
+    spent 0.3 ms of a 3.4 ms near-empty page on it. A ``redis.Redis`` is thread-safe and holds no
     connection of its own (its pool does), so one per pool is kept."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -93,7 +93,6 @@ class PolicyBook:
         )
         for user_id, *position in rows:
             self.held[user_id].append(tuple(position))  # type: ignore[arg-type]
-        self.first, self.last = first, last
         self.cache: dict[tuple[int, datetime.date], AttendancePolicy | None] = {}
         # Members who held the same kind of positions share the answer (a country has
         # thousands of members but a few hundred kinds: level, role and province).
