@@ -407,9 +407,9 @@ def send_many(reminder_ids: list[int]) -> tuple[int, dict[int, Exception]]:
     if not claimed:
         return 0, {}
     batch = Reminder.objects.select_related("recipient").in_bulk(claimed)
-    unreachable = [
+    unreachable = {
         pk for pk in claimed if not batch[pk].recipient.email or not batch[pk].recipient.is_active
-    ]
+    }
     if unreachable:
         Reminder.objects.filter(pk__in=unreachable).update(
             status=ReminderStatus.FAILED, last_error="no email address or inactive"
