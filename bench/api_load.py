@@ -4,8 +4,8 @@ On the national data set (``_national.py``, built once), as the provincial offic
 (a scope of ~5,800 units and ~45,000 visits) with a token, it measures requests per second
 and latency (p50, p95, p99) of
 
-- ``GET /api/v1/visits/`` (the first page of 50, newest first, with its count), also as the
-  office of one district,
+- ``GET /api/v1/visits/?paging=count`` (the first page of 50, newest first, with its count),
+  also as the office of one district,
 - ``GET /api/v1/visits/?offset=5000`` (a page deep in the list),
 - ``GET /api/v1/reports/compliance/`` for one district over three months, and for the whole
   province over six.
@@ -61,9 +61,10 @@ def main() -> None:
     three = f"from={add_months(last, -2):%Y-%m}&to={last:%Y-%m}"
     six = f"from={add_months(last, -5):%Y-%m}&to={last:%Y-%m}"
     cases = [
-        ("visits, first page", "/api/v1/visits/", token),
+        ("visits, first page", "/api/v1/visits/?paging=count", token),
         ("visits, offset 5000", "/api/v1/visits/?offset=5000", token),
-        (f"visits, first page, {district.code} office", "/api/v1/visits/", district_token),
+        (f"visits, first page, {district.code} office", "/api/v1/visits/?paging=count",
+         district_token),
         (f"compliance, district {district.code}, 3 months",
          f"/api/v1/reports/compliance/?unit={district.code}&{three}", token),
         ("compliance, Hà Nội, 6 months", f"/api/v1/reports/compliance/?unit=P01&{six}", token),

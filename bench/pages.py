@@ -119,8 +119,9 @@ def main() -> None:
         (f"compliance of district {code}", "district office",
          f"/reports/compliance/?unit={code}", 'data-testid="compliance-table"'),
         ("/visits/ (Hà Nội's list)", "Hà Nội office", "/visits/", 'data-testid="visit-list"'),
-        ("API visit list (Hà Nội)", "token", "/api/v1/visits/", '"results"'),
-        ("API visit list by key (Hà Nội)", "token", "/api/v1/visits/?paging=key", '"next"'),
+        ("API visit list, by key (the default)", "token", "/api/v1/visits/", '"next"'),
+        ("API visit list, counted (?paging=count)", "token", "/api/v1/visits/?paging=count",
+         '"count"'),
     ]  # fmt: skip
     base = f"http://127.0.0.1:{PORT}"
     print(f"machine: {machine()}; PostgreSQL; gunicorn {WORKERS} sync workers (portal and floor); "

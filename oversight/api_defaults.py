@@ -52,10 +52,11 @@ class PortalPagination(LimitOffsetPagination):
     range is refused with a 400 naming the parameter rather than quietly replaced.
 
     A list ordered newest first by (date, id) (a viewset with ``keyset_paging``: the visits)
-    also pages by key on request: ``?paging=key`` for its first page, then the ``next`` and
-    ``previous`` links (``after`` / ``before`` a key, ``oversight.paging``). Those pages cost
-    their rows along the (date, id) index and carry no ``count``: a province's 44,736 visits
-    are not counted on every request, as ``offset`` must."""
+    pages by key unless asked otherwise: its first page, then the ``next`` and ``previous``
+    links (``after`` / ``before`` a key, ``oversight.paging``). Those pages cost their rows
+    along the (date, id) index and carry no ``count``: a province's 44,736 visits are not
+    counted on every request. ``?paging=count``, or an ``offset`` without a key, asks for the
+    counted pages every other list gives."""
 
     max_limit = 500
 
@@ -63,12 +64,30 @@ class PortalPagination(LimitOffsetPagination):
 
     keyset: KeysetPage | None = None
 
+    # Counted pages of a list that pages by key by default: their links must ask again, or the
+    # first page's ``previous`` (which drops ``offset``) would lead to a page by key.
+    counted_by_request = False
+
+    def _pages_by_key(self, request: Request, view: Any) -> bool:
+        if not getattr(view, "keyset_paging", False):
+            return False
+        params = request.query_params
+        paging = params.get("paging")
+        if paging not in (None, "key", "count"):
+            raise exceptions.ValidationError(
+                {"paging": [_("Chỉ nhận giá trị “key” hoặc “count”.")]}
+            )
+        keyed = "after" in params or "before" in params
+        if paging == "count" and keyed:
+            raise exceptions.ValidationError(
+                {"paging": [_("Trang đếm (“count”) không đi cùng khóa after/before.")]}
+            )
+        return paging == "key" or keyed or (paging is None and "offset" not in params)
+
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
-        asked = any(name in request.query_params for name in ("paging", "after", "before"))
-        if not asked or not getattr(view, "keyset_paging", False):
+        if not self._pages_by_key(request, view):
+            self.counted_by_request = getattr(view, "keyset_paging", False)
             return super().paginate_queryset(queryset, request, view)
-        if request.query_params.get("paging", "key") != "key":
-            raise exceptions.ValidationError({"paging": [_("Chỉ nhận giá trị “key”.")]})
         self.request, self.limit = request, self.get_limit(request)
         self.get_offset(request)  # not used by key, but refused as anywhere when malformed
         for name in ("after", "before"):
@@ -93,6 +112,17 @@ class PortalPagination(LimitOffsetPagination):
         for other in ("after", "before", "offset"):
             url = remove_query_param(url, other)
         return replace_query_param(replace_query_param(url, "paging", "key"), name, key)
+
+    def get_next_link(self) -> str | None:
+        return self._counted(super().get_next_link())
+
+    def get_previous_link(self) -> str | None:
+        return self._counted(super().get_previous_link())
+
+    def _counted(self, link: str | None) -> str | None:
+        if link is None or not self.counted_by_request:
+            return link
+        return replace_query_param(link, "paging", "count")
 
     def get_paginated_response(self, data: Any) -> Response:
         if self.keyset is None:
@@ -145,7 +175,10 @@ class PortalPagination(LimitOffsetPagination):
             parameter["schema"].update(bounds.get(parameter["name"], {}))
         if getattr(view, "keyset_paging", False):
             described = {
-                "paging": _("“key”: phân trang theo khóa, không đếm (trang đầu)."),
+                "paging": _(
+                    "“key” (mặc định): phân trang theo khóa, không đếm; “count”: trang đếm "
+                    "theo offset, có count."
+                ),
                 "after": _("Khóa của trang tiếp theo (liên kết “next”)."),
                 "before": _("Khóa của trang trước (liên kết “previous”)."),
             }
@@ -155,7 +188,7 @@ class PortalPagination(LimitOffsetPagination):
                     "required": False,
                     "in": "query",
                     "description": description,
-                    "schema": {"type": "string", "enum": ["key"]}
+                    "schema": {"type": "string", "enum": ["key", "count"]}
                     if name == "paging"
                     else {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}\.\d+$"},
                 }

@@ -169,9 +169,10 @@ def test_the_visit_list_pages_by_key_without_counting(api, people, oversight, tr
 
     grow(tree, oversight, 5)
     as_user(api, "c01.vp")
-    by_offset = [v["id"] for v in api.get("/api/v1/visits/", {"limit": 500}).json()["results"]]
-    assert len(by_offset) == 5
-    seen, url, pages = [], "/api/v1/visits/?paging=key&limit=2", []
+    counted = api.get("/api/v1/visits/", {"limit": 500, "paging": "count"}).json()
+    by_offset = [v["id"] for v in counted["results"]]
+    assert len(by_offset) == counted["count"] == 5
+    seen, url, pages = [], "/api/v1/visits/?limit=2", []
     with CaptureQueriesContext(connection) as queries:
         while url:
             page = api.get(url)
@@ -188,9 +189,32 @@ def test_the_visit_list_pages_by_key_without_counting(api, people, oversight, tr
     assert "after=" in back["next"] and "before=" not in back["next"]
 
 
+def test_the_visit_list_counts_only_when_asked(api, people, oversight, tree):
+    from tests.test_visits import grow
+
+    grow(tree, oversight, 3)
+    as_user(api, "c01.vp")
+    with CaptureQueriesContext(connection) as queries:
+        by_key = api.get("/api/v1/visits/", {"limit": 2}).json()
+    assert "count" not in by_key and "after=" in by_key["next"]
+    assert not any("COUNT(" in q["sql"] for q in queries)
+    for asked in ({"paging": "count"}, {"offset": 0}, {"paging": "count", "offset": 2}):
+        counted = api.get("/api/v1/visits/", {"limit": 2, **asked}).json()
+        assert counted["count"] == 3, asked
+        links = [link for link in (counted["next"], counted["previous"]) if link]
+        assert links and all("paging=count" in link for link in links), asked
+        assert len(api.get(links[0]).json()["results"]) >= 1
+    first_page = api.get("/api/v1/visits/").json()["results"]
+    # a key page ignores the offset it was also given
+    assert (
+        api.get("/api/v1/visits/", {"paging": "key", "offset": 2}).json()["results"] == first_page
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "parameter"),
-    [("paging=all", "paging"), ("after=yesterday", "after"), ("before=2026-01-01.0", "before"),
+    [("paging=all", "paging"), ("paging=count&after=2026-01-01.5", "paging"),
+     ("after=yesterday", "after"), ("before=2026-01-01.0", "before"),
      ("after=2026-01-01.99999999999999999999", "after")],
 )  # fmt: skip
 def test_a_bad_key_is_named(api, people, query, parameter):

@@ -190,7 +190,7 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySco
         "return_": "visits.review_visit",
     }
     http_method_names = ["get", "post", "patch", "head", "options"]
-    keyset_paging = True  # newest first by (date, id): ``?paging=key`` (PortalPagination)
+    keyset_paging = True  # newest first by (date, id), by key unless ``?paging=count``
 
     def get_queryset(self) -> QuerySet[Visit]:
         visits = self.scoped().select_related("unit").order_by("-date", "-pk")
