@@ -27,6 +27,13 @@ class AnyOf(In):
         values.discard(None)  # NULL equals nothing
         if not values:
             raise EmptyResultSet
+        if all(type(value) is int for value in values):
+            # Ids, the long lists: one array literal, which the driver quotes as one string
+            # instead of adapting each element in Python (a third of a 10,000-row import's
+            # lookups), typed as the column so that its index is walked.
+            array = "{" + ",".join(map(str, values)) + "}"
+            cast = self.lhs.output_field.cast_db_type(connection)
+            return f"{lhs} = ANY(%s::{cast}[])", (*lhs_params, array)
         _placeholders, params = self.batch_process_rhs(compiler, connection, values)
         return f"{lhs} = ANY(%s)", (*lhs_params, list(params))
 

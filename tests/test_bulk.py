@@ -40,6 +40,30 @@ def test_any_binds_one_array_on_postgresql(tree):
     assert '"code" = ANY(' in sql and "X9999" in sql and sql.count("X") < 10_100
 
 
+def test_any_binds_ids_as_one_array_literal_of_the_column_type(tree):
+    """Ids travel as one text literal cast to the column's array type: no per-element
+    adaptation in Python, and PostgreSQL still walks the column's index."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no arrays: __any is __in there")
+    district = Unit.objects.get(code="D01")
+    ids = [*range(10**9, 10**9 + 10_000), district.pk]
+    with CaptureQueriesContext(connection) as captured:
+        found = set(Unit.objects.filter(parent_id__any=ids).values_list("code", flat=True))
+    assert found == set(Unit.objects.filter(parent=district).values_list("code", flat=True))
+    sql = captured.captured_queries[0]["sql"]
+    assert "= ANY('{1000000000,1000000001," in sql and "}'::bigint[])" in sql
+    # A value given as text is made an id first, as ``__in`` makes it.
+    assert list(Unit.objects.filter(pk__any=[str(district.pk)])) == [district]
+    # Whether the index can be used at all: a table this small is cheaper to scan, so the
+    # scan is priced out; a cast the index cannot serve would still show a Seq Scan.
+    sql, params = Unit.objects.filter(parent_id__any=ids[-50:]).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)  # nosec B608
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "Index" in plan and "Seq Scan" not in plan
+
+
 def test_any_takes_a_queryset_as_the_array(tree):
     """Given a queryset, the database builds the array: the same rows as ``__in``."""
     districts = Unit.objects.filter(code__in=["D01", "D02"]).values("pk")
