@@ -73,8 +73,9 @@ def is_due(
     return in_force * 2 >= (end - start).days + 1
 
 
-# A period a member owes meetings in: its kind, first and last day, months and policy.
-DuePeriod = tuple[Period, datetime.date, datetime.date, range, AttendancePolicy]
+# A period a member owes meetings in: its kind, first and last day, months, the report's
+# column it is shown in (the month of its last day) and its policy.
+DuePeriod = tuple[Period, datetime.date, datetime.date, range, datetime.date, AttendancePolicy]
 
 
 class PolicyBook:
@@ -99,7 +100,7 @@ class PolicyBook:
         self.by_kind: dict[tuple[Any, ...], AttendancePolicy | None] = {}
         self.due_by_signature: dict[tuple[Any, ...], list[DuePeriod]] = {}
         self.periods = [
-            (kind, start, end, range(month_index(start), month_index(end) + 1))
+            (kind, start, end, range(month_index(start), month_index(end) + 1), end.replace(day=1))
             for kind in Period
             for start, end in _periods(kind, first, last)
         ]
@@ -144,10 +145,10 @@ class PolicyBook:
         if signature in self.due_by_signature:
             return self.due_by_signature[signature]
         due = []
-        for period, start, end, months in self.periods:
+        for period, start, end, months, column in self.periods:
             policy = self.policy(member_id, start, end)
             if policy is not None and policy.period == period:
-                due.append((period, start, end, months, policy))
+                due.append((period, start, end, months, column, policy))
         self.due_by_signature[signature] = due
         return due
 
@@ -222,21 +223,28 @@ def expected_tallies(
         .order_by()
     }
     none = (0, 0, 0)
+    # Most assignments of an import, or of a quiet province, have no visit yet: their periods
+    # are all zeros, without a look-up per month (a yearly period has twelve).
+    visited = {pk for pk, _month in counts}
     rows = []
     for pk, member_id, unit_id, starts, ends in assignments:
         last = min(ends or last_day, last_day)
-        for kind, start, end, months, policy in book.due_periods(member_id):
-            if end < starts or start > last or not is_due(starts, ends, start, end):
+        for kind, start, end, months, column, policy in book.due_periods(member_id):
+            if end < starts or start > last:
+                continue
+            covered = starts <= start and (ends is None or ends >= end)
+            if not covered and not is_due(starts, ends, start, end):
                 continue
             logged = accepted = late = 0
-            for key in months:
-                month_logged, month_accepted, month_late = counts.get((pk, key), none)
-                logged += month_logged
-                accepted += month_accepted
-                late += month_late
+            if pk in visited:
+                for key in months:
+                    month_logged, month_accepted, month_late = counts.get((pk, key), none)
+                    logged += month_logged
+                    accepted += month_accepted
+                    late += month_late
             rows.append(
                 ExpectedTally(
-                    pk, kind, start, end, end.replace(day=1), member_id, unit_id,
+                    pk, kind, start, end, column, member_id, unit_id,
                     policy.required_meetings, logged, accepted, late,
                 )
             )  # fmt: skip
