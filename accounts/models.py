@@ -43,6 +43,14 @@ class PeopleHistory(HistoricalRecords):
         super().post_save(instance, created, using=using, **kwargs)
 
 
+def name_fields(relation: str) -> tuple[str, ...]:
+    """The fields ``User.get_full_name`` and ``str(user)`` read, reached through ``relation``
+    (``"member"``): what a list's ``only()`` keeps of the person each row names."""
+    return tuple(
+        f"{relation}__{name}" for name in ("full_name", "first_name", "last_name", "username")
+    )
+
+
 class User(AbstractUser):
     """A person using the portal. Names are kept whole, as Vietnamese names are written."""
 

@@ -14,6 +14,7 @@ from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.models import name_fields
 from oversight.clock import local_today
 from oversight.models import Level, ScopedQuerySet, Unit, scoped_history
 from oversight.uploads import AttachmentField
@@ -38,6 +39,14 @@ def in_force_between(start: datetime.date, end: datetime.date, prefix: str = "")
 
 class AssignmentQuerySet(ScopedQuerySet):
     owner_lookup = "member"
+
+    def as_rows(self) -> Self:
+        """The assignments as lists show them (member's name, kind, unit, dates), with only
+        those columns selected (see ``VisitQuerySet.as_rows``)."""
+        return self.select_related("member", "unit").only(
+            "kind", "start_date", "end_date", "member", "unit",
+            *name_fields("member"), "unit__name", "unit__code",
+        )  # fmt: skip
 
     def open_on(self, day: datetime.date | None = None) -> Self:
         """Assignments in force on ``day`` (today by default)."""

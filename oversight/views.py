@@ -61,23 +61,18 @@ def unit_detail(request: PortalRequest, code: str) -> HttpResponse:
     children = visible.filter(parent=unit).with_child_counts().order_by("code")
     page = read_page(children, CHILDREN_PER_PAGE, request.GET.get("page"))
     today = local_today()
-    overseers = (
-        Assignment.objects.visible_to(request.user)
-        .covering(unit)
-        .open_on(today)
-        .select_related("member", "unit")
-    )
+    overseers = Assignment.objects.visible_to(request.user).covering(unit).open_on(today).as_rows()
     meetings = (
         Meeting.objects.visible_to(request.user)
         .within(unit)
         .filter(date__gte=add_months(today.replace(day=1), -2))
-        .select_related("cell")
+        .as_rows()
         .order_by("-date", "cell__path")[:UNIT_ACTIVITY_ROWS]
     )
     visits = (
         Visit.objects.visible_to(request.user)
         .within(unit)
-        .select_related("member", "unit")
+        .as_rows()
         .order_by("-date", "-pk")[:UNIT_ACTIVITY_ROWS]
     )
     thematic_missing = (

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.models import name_fields
 from accounts.rights import units_where
 from accounts.roles import Role
 from assignments.models import Assignment
@@ -273,6 +274,15 @@ def diverging_visits() -> Any:
 
 class MeetingQuerySet(ScopedQuerySet):
     unit_path_lookup = "cell__path"
+
+    def as_rows(self) -> Self:
+        """The meetings as lists show them (day, time, place, kind, status, the cell's own
+        rating, the cell and its parent's name), with only those columns selected (see
+        ``VisitQuerySet.as_rows``)."""
+        return self.select_related("cell", "cell__parent").only(
+            "date", "time", "place", "kind", "status", "self_rating", "cell",
+            "cell__name", "cell__code", "cell__parent__name",
+        )  # fmt: skip
 
     def in_month(self, month: datetime.date) -> Self:
         return self.filter(month=month_start(month))
@@ -608,6 +618,17 @@ class VisitStatus(models.TextChoices):
 
 class VisitQuerySet(ScopedQuerySet):
     owner_lookup = "member"
+
+    def as_rows(self) -> Self:
+        """The visits as the portal's lists show them: date, kind, status, rating, the
+        review's comment, the member's name, the unit and its parent's name. Only those
+        columns are selected: ``select_related`` alone reads every column of the four tables
+        (56 to 82), and Django's compiling and loading of them was a sixth of a list page
+        (Hà Nội's ``/visits/`` 31 → 26 ms in process)."""
+        return self.select_related("member", "unit", "unit__parent").only(
+            "date", "kind", "status", "rating", "review_comment", "member", "unit", "meeting",
+            *name_fields("member"), "unit__name", "unit__code", "unit__parent__name",
+        )  # fmt: skip
 
     def logged(self) -> Self:
         """Visits the member has sent (submitted, accepted, or sent back for changes)."""

@@ -86,19 +86,17 @@ def my_work(request: PortalRequest) -> HttpResponse:
     meetings = list(
         Meeting.objects.in_month(today)
         .within(*[a.unit for a in assignments])
-        .select_related("cell", "cell__parent")
+        .as_rows()
         .order_by("date", "cell__path")
     )
     mine = {
         visit.meeting_id: visit
-        for visit in Visit.objects.filter(member=user, meeting__in=[m.pk for m in meetings])
+        for visit in Visit.objects.filter(member=user, meeting__any=[m.pk for m in meetings]).only(
+            "meeting", "status"
+        )
     }
     rows = [(meeting, mine.get(meeting.pk)) for meeting in meetings]
-    recent = (
-        Visit.objects.filter(member=user)
-        .select_related("unit", "meeting")
-        .order_by("-updated_at")[:10]
-    )
+    recent = Visit.objects.filter(member=user).as_rows().order_by("-updated_at")[:10]
     context = {
         "today": today,
         "progress": member_progress(user, assignments, today),

@@ -217,7 +217,6 @@ def visit_list(request: PortalRequest) -> HttpResponse:
     visits = (
         reports.under(Visit.objects, request.user, root, structure)
         .filter(date__gte=start, date__lt=add_months(end, 1))
-        .select_related("member", "unit", "unit__parent", "reviewed_by")
         .order_by("-date", "-pk")
     )
     member = request.GET.get("member", "")
@@ -257,12 +256,17 @@ def visit_list(request: PortalRequest) -> HttpResponse:
                 v.reviewed_by.get_full_name() if v.reviewed_by else "",
                 v.reviewed_at,
             ]
-            for v in visits.iterator(chunk_size=2000)
+            for v in visits.select_related(
+                "member", "unit", "unit__parent", "reviewed_by"
+            ).iterator(chunk_size=2000)
         ]
         return table(headers, rows, title=_("Ghi nhận"))
 
     page = keyset_page(
-        visits, request.GET.get("after", ""), request.GET.get("before", ""), VISITS_PER_PAGE
+        visits.as_rows(),
+        request.GET.get("after", ""),
+        request.GET.get("before", ""),
+        VISITS_PER_PAGE,
     )
     params = request.GET.copy()
     for key in ("page", "after", "before"):
