@@ -353,3 +353,35 @@ def test_a_report_past_the_summarys_horizon_is_refused(client, people):
     assert f"12/{TODAY.year + 1}" in answer.text
     last = f"{TODAY.year + 1}-12"
     assert client.get(reverse("report-compliance"), {"start": last, "end": last}).status_code == 200
+
+
+def test_compliance_cells_escape_every_text_and_write_whole_counts():
+    """The cells are written as text, not by format_html: what a unit's code, a period's label
+    or a translation holds reaches the page escaped, and a count that is not a whole number
+    is refused rather than written."""
+    from types import SimpleNamespace
+
+    from oversight.templatetags.portal import EMPTY_CELL, compliance_cells
+
+    month, other = datetime.date(2026, 5, 1), datetime.date(2026, 6, 1)
+    cell = SimpleNamespace(
+        status='green"',
+        label="<b>05/2026</b>",
+        in_progress=True,
+        months_query="start=2026-05&end=2026-05",
+        tally=SimpleNamespace(logged=2, required=1),
+    )
+    row = SimpleNamespace(member_id=7, by_month={month: cell})
+    report = SimpleNamespace(root=SimpleNamespace(code='D<1>"'), months=[month, other])
+
+    html = compliance_cells(row, report, "/reports/visits/")
+
+    assert html == (
+        '<td class="text-center rag-green&quot;" title="&lt;b&gt;05/2026&lt;/b&gt; · '
+        'đang diễn ra" data-status="green&quot;"><a href="/reports/visits/?unit=D&lt;1&gt;'
+        '&quot;&amp;member=7&amp;start=2026-05&amp;end=2026-05&amp;status=logged">2/1</a></td>'
+        + EMPTY_CELL
+    )
+    cell.tally.logged = "2<script>"
+    with pytest.raises(ValueError):
+        compliance_cells(row, report, "/reports/visits/")
