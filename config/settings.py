@@ -199,14 +199,11 @@ CACHES = {
 }
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # its clients kept (config/cache.py)
-# What each process keeps of its own, under keys whose content never changes: the navigation
-# (by language and rights) and people's access snapshots (by access epoch, accounts/access.py).
-# Cheaper than rendering or reading them, and than asking Redis for them. A few kilobytes an
-# entry; the oldest are dropped past the bound.
+# Template fragments that depend only on the language and a person's rights (the navigation),
+# kept in each process: cheaper than rendering them, and than asking Redis for them.
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "fragments",
-    "OPTIONS": {"MAX_ENTRIES": env.int("PROCESS_CACHE_ENTRIES", default=2000)},
 }
 
 # Celery: an embedded filesystem broker by default so that `make run` needs no server.
