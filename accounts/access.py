@@ -12,8 +12,6 @@ bulk update, the admin, SQL by hand) raises it too, so a revoked position or a d
 never served from the cache: the next request asks under a key no snapshot was filed under.
 A snapshot read while such a write was committing is filed under the epoch before it, which no
 later request asks for. Where the epoch is unknown (SQLite, a lost row) nothing is cached.
-Because what is filed under a key never changes, each process also keeps its own copies
-(``CACHES["fragments"]``) in front of Redis.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
@@ -33,9 +31,6 @@ from oversight.clock import local_today
 from oversight.models import Scope, Term, Unit, scope_for
 
 logger = logging.getLogger(__name__)
-
-#: each process's own copies of the snapshots it has read (``attach``)
-near = caches["fragments"]
 
 #: the epoch, as ``person`` reads it with the person of a request
 EPOCH = "access_epoch"
@@ -136,13 +131,6 @@ def attach(user: User) -> None:
     if changes is None:
         return
     cache_key = key(user, changes)
-    # What is filed under a key never changes (the key carries the epoch and the day), so each
-    # process keeps the snapshots it has read in front of the shared cache: a request that
-    # finds its snapshot here makes no round trip to Redis for it.
-    snapshot = near.get(cache_key)
-    if snapshot is not None:
-        install(user, snapshot)
-        return
     try:
         snapshot = cache.get(cache_key)
     except Exception:  # the cache is down: read from the database, as the sessions then do
@@ -150,11 +138,9 @@ def attach(user: User) -> None:
         read(user)
         return
     if snapshot is not None:
-        near.set(cache_key, snapshot, timeout=settings.SESSION_COOKIE_AGE)
         install(user, snapshot)
         return
     fresh = read(user)
-    near.set(cache_key, fresh, timeout=settings.SESSION_COOKIE_AGE)
     try:
         cache.set(cache_key, fresh, timeout=settings.SESSION_COOKIE_AGE)
     except Exception:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import caches
 from time_machine import TimeMachineFixture, escape_hatch, travel
 
 from accounts.models import User
@@ -100,13 +99,6 @@ def second_factor_not_required(settings):
     """Most tests sign people in with ``force_login``; the second factor has its own tests
     (``test_security.py``), which turn the requirement back on."""
     settings.TWO_FACTOR_REQUIRED = False
-
-
-@pytest.fixture(autouse=True)
-def nothing_kept_in_process() -> None:
-    """Each test starts with an empty per-process cache (menus, access snapshots): the
-    database it left behind was rolled back, and what was kept from it with it."""
-    caches["fragments"].clear()
 
 
 @pytest.fixture(autouse=True)

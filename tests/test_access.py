@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -32,15 +32,9 @@ pytestmark = pytest.mark.django_db
 ACCESS_TABLES = ("accounts_position", "auth_permission", "otp_totp_totpdevice", "unitlineage")
 
 
-def forget_access() -> None:
-    """Empty the shared cache and this process's copies of what it held."""
-    cache.clear()
-    caches["fragments"].clear()
-
-
 @pytest.fixture(autouse=True)
 def empty_cache():
-    forget_access()
+    cache.clear()
 
 
 def reads_of_access(client, url: str) -> list[str]:
@@ -55,7 +49,7 @@ def test_the_second_request_reads_no_access_from_the_database(client, people, se
     client.force_login(people.district_b_office)
     client.post(reverse("two-factor-verify"), {"code": code_for(device)})
     page = reverse("reminder-settings")
-    forget_access()
+    cache.clear()
     assert len(reads_of_access(client, page)) == 4  # positions, permissions, devices, lineage
     with CaptureQueriesContext(connection) as queries:
         answer = client.get(page)
@@ -63,26 +57,6 @@ def test_the_second_request_reads_no_access_from_the_database(client, people, se
     # The person with the epoch, and the page's own: nothing else.
     assert len(queries) == 2, "\n".join(q["sql"] for q in queries)
     assert "accounts_accessepoch" in queries[0]["sql"]
-
-
-def test_a_process_asks_the_shared_cache_once_for_a_snapshot(client, people, monkeypatch):
-    """Each process keeps the snapshots it read: the next request asks neither the database
-    nor Redis; another process (its copies gone) asks Redis, not the database."""
-    client.force_login(people.district_b_office)
-    page = reverse("reminder-settings")
-    assert len(reads_of_access(client, page)) == 4
-    shared, asked = caches["default"], []
-    real_get = shared.get
-    monkeypatch.setattr(
-        shared,
-        "get",
-        lambda key, *args, **kwargs: asked.append(key) or real_get(key, *args, **kwargs),
-    )
-    assert reads_of_access(client, page) == []
-    assert not [key for key in asked if key.startswith("access:")]
-    caches["fragments"].clear()
-    assert reads_of_access(client, page) == []
-    assert [key for key in asked if key.startswith("access:")]
 
 
 def test_an_api_token_reads_access_once_too(people):
