@@ -53,7 +53,7 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
     by_name = {f.attname: f for f in model._meta.concrete_fields}
     names = ", ".join(f'"{by_name[name].column}"' for name in fields)
     # Binary: the server reads ints and dates as they are instead of parsing their text.
-    types = [by_name[name].db_type(connection).partition("(")[0] for name in fields]
+    types = [(by_name[name].db_type(connection) or "").partition("(")[0] for name in fields]
     # Names come from the model's own meta; the values travel as COPY's data.
     statement = f'COPY "{model._meta.db_table}" ({names}) FROM STDIN (FORMAT BINARY)'
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
