@@ -623,8 +623,8 @@ class VisitQuerySet(ScopedQuerySet):
         """The visits as the portal's lists show them: date, kind, status, rating, the
         review's comment, the member's name, the unit and its parent's name. Only those
         columns are selected: ``select_related`` alone reads every column of the four tables
-        (56 to 82), and Django's compiling and loading of them was a sixth of a list page
-        (Hà Nội's ``/visits/`` 31 → 26 ms in process)."""
+        (56 to 82), and Django's compiling and loading of them cost more than the SQL (in
+        process: ``/my/`` 19–21 → 15–16 ms, Hà Nội's ``/visits/`` 29 → 25–28 ms)."""
         return self.select_related("member", "unit", "unit__parent").only(
             "date", "kind", "status", "rating", "review_comment", "member", "unit", "meeting",
             *name_fields("member"), "unit__name", "unit__code", "unit__parent__name",

@@ -30,7 +30,7 @@ def compliance_cells(row: Any, report: Any, visit_list: str) -> str:
 
     Written here rather than with ``{% for %}`` in the template: a page of a province's report
     is 1,200 cells, which the template language took 200 ms to render. Each text is escaped
-    once a page rather than once a cell (``format_html`` escaped eight values in each: a fifth
+    once a page rather than once a cell (``format_html`` escaped eight values in each: a sixth
     of a province's page); the counts are whole numbers, written as such."""
     in_progress = _("đang diễn ra")
     root = report.root.code if report.root is not None else ""
@@ -52,7 +52,7 @@ def compliance_cells(row: Any, report: Any, visit_list: str) -> str:
     return mark_safe("".join(cells))  # nosec B308 B703: every text in a cell is escaped
 
 
-# The few texts a report's cells repeat (statuses, periods, links), escaped once each.
+# The few texts a report's cells repeat (statuses, period titles, months), escaped once each.
 escaped = functools.lru_cache(maxsize=4096)(escape)
 
 
