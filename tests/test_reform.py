@@ -610,6 +610,8 @@ def test_the_report_pages_read_a_past_tree_by_its_date(client, people, tree, spr
     )
     assert past.status_code == 200
     assert past.context["report"].root.name == "Xã Thượng Lâm"
+    # The drill-down links keep the past tree and the months.
+    assert "?unit=C01&amp;structure=2026-06-30&amp;start=2026-01&amp;end=2026-06" in past.text
     assert past.context["report"].total.accepted == 1
     now = client.get(reverse("report-compliance"), {"unit": "C01", "start": "2026-01"})
     assert now.context["report"].root.name == "Xã Lâm Bình"

@@ -247,7 +247,9 @@ def test_drill_down_lists_the_visits_behind_a_number(client, people, oversight):
     client.force_login(people.district_a_secretary)
     month = oversight.month.strftime("%Y-%m")
     page = client.get(reverse("report-compliance"), {"start": month, "end": month})
-    assert f"member={oversight.district_member.pk}" in page.text
+    member = oversight.district_member.pk
+    link = f"?unit=D01&amp;member={member}&amp;start={month}&amp;end={month}&amp;status=logged"
+    assert link in page.text
     listed = client.get(
         reverse("visit-list"),
         {

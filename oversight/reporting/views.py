@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -104,10 +105,15 @@ def compliance_report(request: PortalRequest) -> HttpResponse:
     params.pop("page", None)
     # The whole country is thousands of rows: the page shows them in pages, paper gets all.
     rows = Paginator(report.rows, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    # The months (and the tree's day) every link of the page carries, formatted once, not by
+    # two date filters in each of its 130 rows.
+    shown = {"structure": f"{report.structure:%Y-%m-%d}"} if report.structure else {}
+    shown |= {"start": f"{start:%Y-%m}", "end": f"{end:%Y-%m}"}
     context = {
         "form": form,
         "report": report,
         "trend": trend,
+        "range_query": urlencode(shown),
         "query": params.urlencode(),
         "page_query": "&" + params.urlencode(),
         "page": None if printing else rows,
