@@ -24,6 +24,10 @@ def may(context: template.Context, permission: str, target: Any) -> bool:
     return rights.may(context["request"].user, permission, target)
 
 
+# The few texts a report's cells repeat (statuses, period titles, months), escaped once each.
+escaped = functools.lru_cache(maxsize=4096)(escape)
+
+
 @register.simple_tag
 def compliance_cells(row: Any, report: Any, visit_list: str) -> str:
     """A member's month cells in the compliance table, each linking to the visits behind it.
@@ -50,10 +54,6 @@ def compliance_cells(row: Any, report: Any, visit_list: str) -> str:
             f"{cell.tally.logged:d}/{cell.tally.required:d}</a></td>"
         )
     return mark_safe("".join(cells))  # nosec B308 B703: every text in a cell is escaped
-
-
-# The few texts a report's cells repeat (statuses, period titles, months), escaped once each.
-escaped = functools.lru_cache(maxsize=4096)(escape)
 
 
 EMPTY_CELL = mark_safe('<td class="text-center text-muted">·</td>')  # nosec B308 B703
