@@ -14,13 +14,13 @@ ROWS = int(__import__("os").environ.get("BENCH_ROWS", "10000"))
 
 def main() -> None:
     setup()
-    import tablib
     from django.db import connection, transaction
     from openpyxl import Workbook
 
     from accounts.models import User
     from assignments.models import Assignment
     from assignments.resources import AssignmentImportResource
+    from oversight.importing import read_dataset
     from oversight.models import Level, Unit
     from visits.models import AttendanceTally
 
@@ -52,7 +52,7 @@ def main() -> None:
     for dry_run in (True, False):
         started = time.perf_counter()
         with transaction.atomic():
-            dataset = tablib.Dataset().load(data, format="xlsx")
+            dataset = read_dataset(data)
             result = AssignmentImportResource().import_data(
                 dataset,
                 dry_run=dry_run,

@@ -1,11 +1,33 @@
 """Bulk writes that Django's own are too slow for at national scale."""
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Run a bulk load without Python's cycle collector, which resumes when it ends.
+
+    A load makes objects by the hundred thousand (a row result, an instance and 26 summary
+    rows for each of 10,000 imported assignments), none of them garbage until the load ends,
+    and each time the heap grows by a quarter the collector walks all of it again: 1.6 s of a
+    7.6 s import. Reference counting still frees what is dropped; only cycles wait for the
+    end. The collector is process-wide, so a nested pause leaves it to the outer one.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def write_rows(model: type[Model], objs: Sequence[Model], fields: list[str]) -> None:

@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import tablib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,11 +20,11 @@ from accounts.resources import PositionImportResource
 from accounts.rights import may_somewhere
 from assignments.resources import AssignmentImportResource, BreakthroughTaskImportResource
 from oversight.http import PortalRequest
+from oversight.importing import read_dataset
 from oversight.reporting.exports import download, table
 from oversight.resources import ScopedImportResource
 from visits.resources import CellResource, MeetingScheduleResource
 
-XLSX_MAGIC = b"PK\x03\x04"
 PENDING_DIR = settings.VAR_DIR / "imports"
 
 
@@ -80,15 +79,9 @@ def _kind(request: PortalRequest, name: str) -> ImportKind:
     return kind
 
 
-def _dataset(data: bytes) -> tablib.Dataset:
-    if data.startswith(XLSX_MAGIC):
-        return tablib.Dataset().load(data, format="xlsx")
-    return tablib.Dataset().load(data.decode("utf-8-sig"), format="csv")
-
-
 def _run(request: PortalRequest, kind: ImportKind, data: bytes, dry_run: bool) -> Any:
     return kind.resource().import_data(
-        _dataset(data),
+        read_dataset(data),
         dry_run=dry_run,
         use_transactions=True,
         rollback_on_validation_errors=True,

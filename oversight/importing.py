@@ -15,10 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import IO, ClassVar
+from typing import IO, Any, ClassVar
 
+import tablib
 from django.conf import settings
 from django.db import transaction
+from python_calamine import CalamineError, CalamineWorkbook
 
 from oversight.models import (
     CODE_PATTERN,
@@ -196,25 +198,45 @@ def _csv_table(data: bytes) -> list[list[str]]:
     return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
 
 
-def _xlsx_table(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
+def read_xlsx(data: bytes) -> list[list[Any]]:
+    """The cells of a spreadsheet's first sheet, row by row, as openpyxl would give them: an
+    empty cell is None, a whole number an int, a date cell a date (or a datetime with its
+    time); a damaged file raises ``ValueError`` with the reader's reason.
 
+    Read by calamine (Rust), not openpyxl, whose XML parsing took 0.75–0.93 s of a 10,000-row
+    import (calamine 0.05 s)."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise UnitImportError([ImportProblem("unreadable", value=str(error))]) from None
-    sheet = workbook.worksheets[0]
-    table = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return table
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except CalamineError as error:
+        raise ValueError(str(error)) from None
+    return [[_cell_value(value) for value in row] for row in rows]
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
+def _cell_value(value: Any) -> Any:
+    # Spreadsheets store every number as a float: a staff number typed 1234 must read "1234".
+    if value == "":
+        return None
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+        return int(value)
+    return value
+
+
+def read_dataset(data: bytes) -> tablib.Dataset:
+    """The rows of an uploaded XLSX or CSV (UTF-8, with or without BOM) file, header first, for
+    the import resources; an unreadable file raises ``ValueError`` (``UnicodeDecodeError``)."""
+    if data.startswith(XLSX_MAGIC):
+        header, *rows = read_xlsx(data) or [[]]
+        return tablib.Dataset(*rows, headers=header)
+    return tablib.Dataset().load(data.decode("utf-8-sig"), format="csv")
+
+
+def _xlsx_table(data: bytes) -> list[list[str]]:
+    try:
+        rows = read_xlsx(data)
+    except ValueError as error:
+        raise UnitImportError([ImportProblem("unreadable", value=str(error))]) from None
+    return [["" if value is None else str(value) for value in row] for row in rows]
 
 
 def rows_from_table(table: list[list[str]]) -> list[UnitRow]:

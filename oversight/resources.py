@@ -17,6 +17,7 @@ from import_export import resources
 
 from accounts.models import User
 from accounts.rights import may
+from oversight.bulk import cycle_collector_paused
 from oversight.models import Unit
 
 
@@ -41,6 +42,12 @@ class ScopedImportResource(resources.ModelResource):
     resolved_fields: ClassVar[list[str]] = []
     # Whether the model's constraints are checked per row (off where clean() already does).
     validate_constraints: ClassVar[bool] = True
+
+    def import_data(self, *args: Any, **kwargs: Any) -> Any:
+        """The file imported (``import_data``), without the cycle collector's passes over the
+        whole file's rows while it is read (``cycle_collector_paused``)."""
+        with cycle_collector_paused():
+            return super().import_data(*args, **kwargs)
 
     def validate_instance(
         self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True
