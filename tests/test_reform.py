@@ -17,6 +17,7 @@ from accounts.roles import Role
 from assignments.models import Assignment
 from oversight.importing import import_units, read_unit_file
 from oversight.models import (
+    Level,
     LineageKind,
     PlanStatus,
     ReorganisationPlan,
@@ -420,6 +421,26 @@ def test_a_new_communes_report_includes_what_its_predecessors_did(people, tree, 
         fresh(people.province_office), new_c01, datetime.date(2026, 8, 1), datetime.date(2026, 9, 1)
     )
     assert "Xã Thượng Lâm" not in [area for row in later.rows for area in row.areas]
+
+
+def test_a_new_communes_quality_lists_a_predecessors_cell_rated_poor_twice(people, oversight, tree):
+    """A cell the plan left under its abolished commune is still the new commune's history:
+    rated Kém by a visiting member in May and June, it is listed (the Kém cells are read by
+    the units' ids, which must include the predecessors')."""
+    services.do_apply_plan(people.admin, make_plan(people.admin))
+    old_c01 = Unit.objects.holding("C01", on=datetime.date(2026, 6, 1))
+    left_behind = UnitFactory(parent=old_c01, level=Level.CELL, code="C01-99")
+    for day in [datetime.date(2026, 5, 10), datetime.date(2026, 6, 10)]:
+        meeting = Meeting.objects.create(cell=left_behind, date=day)
+        Visit.objects.create(
+            member=oversight.province_member, logged_by=oversight.province_member,
+            kind="meeting", meeting=meeting, unit=left_behind, date=day, rating="poor",
+            status="submitted",
+        )  # fmt: skip
+    new_c01 = Unit.objects.holding("C01")
+    first, last = datetime.date(2026, 5, 1), datetime.date(2026, 6, 1)
+    report = quality(fresh(people.province_office), new_c01, first, last)
+    assert [(cell.code, a, b) for cell, a, b in report.poor_twice] == [("C01-99", first, last)]
 
 
 # -- who may ------------------------------------------------------------------------------

@@ -203,6 +203,28 @@ def test_quality_finds_poor_twice_and_diverging(people, oversight, tree):
     assert report.totals == {"average": 1}  # the visiting members' ratings
 
 
+def test_quality_finds_cells_rated_poor_twice_by_visiting_members(people, oversight, tree):
+    """Kém from visiting members in two months in a row lists the cell; the Kém visits of two
+    cells of one district in one month add up in the district's row and in the totals."""
+    earlier = add_months(oversight.month, -1)
+    MeetingSchedule.objects.filter(cell=tree.cell_a_2).update(day_of_month=3)
+    Meeting.objects.plan_month(earlier)
+    earlier_meeting = Meeting.objects.get(cell=tree.cell_a_2, month=earlier)
+    for meeting in [earlier_meeting, oversight.meeting_a2, oversight.meeting_a]:
+        Visit.objects.create(
+            member=oversight.district_member, logged_by=oversight.district_member,
+            kind="meeting", meeting=meeting, unit=meeting.cell, date=meeting.date,
+            rating=Rating.POOR, status="submitted",
+        )  # fmt: skip
+    report = quality(fresh(people.province_office), tree.province, earlier, oversight.month)
+    assert [(cell.code, a, b) for cell, a, b in report.poor_twice] == [
+        ("C01-02", earlier, oversight.month)
+    ]
+    assert report.totals == {"poor": 3}
+    [(district, by_month)] = report.distribution
+    assert by_month == {earlier: {"poor": 1}, oversight.month: {"poor": 2}}
+
+
 # -- pages, exports, scoping, query counts -------------------------------------------------
 
 

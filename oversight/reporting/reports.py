@@ -544,9 +544,11 @@ def quality(
         totals[rating] += count
     # Rated Kém by the cell itself or by a visiting member: two plain queries, no OR across a join.
     poor_own = meetings.filter(self_rating=Rating.POOR).values_list("cell_id", "month")
-    poor_visited = ratings.filter(rating=Rating.POOR).values_list("unit_id", "month")
+    poor_visited = ratings.filter(rating=Rating.POOR)
+    if root is not None and structure is None:
+        poor_visited = poor_visited.of_units_within(root, *_predecessors(root))
     poor_months: dict[int, set[int]] = defaultdict(set)
-    for cell_id, month in [*poor_own, *poor_visited]:
+    for cell_id, month in [*poor_own, *poor_visited.values_list("unit_id", "month")]:
         poor_months[cell_id].add(month_index(month))
     twice: dict[int, int] = {}
     for cell_id, keys in poor_months.items():
