@@ -60,3 +60,37 @@ def test_no_page_queries_while_its_template_renders(
         rendered += response.status_code == 200
     assert rendered > 20
     assert not failures, "\n".join(failures)
+
+
+def test_a_visits_status_badge_and_choice_labels_follow_the_language():
+    """Badges and labels are kept per status and language: after a Vietnamese page, an English
+    one says "Accepted", and an unknown value shows as itself, as ``get_*_display`` does."""
+    from django.template import engines
+    from django.utils import translation
+
+    from visits.models import Rating, Visit, VisitStatus
+
+    page = engines["django"].from_string(
+        '{% load portal %}{% visit_status visit %}|{{ visit|label:"rating" }}'
+    )
+    expected = {
+        VisitStatus.ACCEPTED: ("text-bg-success", "Đã duyệt", "Accepted"),
+        VisitStatus.RETURNED: ("text-bg-danger", "Bị trả lại", "Returned"),
+        VisitStatus.SUBMITTED: ("text-bg-warning", "Chờ duyệt", None),
+        VisitStatus.DRAFT: ("text-bg-secondary", "Nháp", None),
+    }
+    for status, (colour, vietnamese, english) in expected.items():
+        visit = Visit(status=status, rating=Rating.POOR)
+        with translation.override("vi"):
+            assert page.render({"visit": visit}) == (
+                f'<span class="badge {colour}" data-testid="visit-status">{vietnamese}</span>|Kém'
+            )
+        with translation.override("en"):
+            html = page.render({"visit": visit})
+            assert html.endswith("|Poor") and vietnamese not in html
+            if english:
+                assert f">{english}</span>" in html
+    with translation.override("vi"):
+        assert page.render({"visit": Visit(status="lost<b>", rating="")}) == (
+            '<span class="badge text-bg-secondary" data-testid="visit-status">lost&lt;b&gt;</span>|'
+        )

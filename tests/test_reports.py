@@ -222,6 +222,7 @@ def test_quality_finds_cells_rated_poor_twice_by_visiting_members(people, oversi
     ]
     assert report.totals == {"poor": 3}
     [(district, by_month)] = report.distribution
+    assert district == tree.district_a
     assert by_month == {earlier: {"poor": 1}, oversight.month: {"poor": 2}}
 
 
