@@ -5,6 +5,8 @@ are validated as a whole before anything is written: every problem is reported w
 number (the header is row 1, as in a spreadsheet), its column, the offending value and what is
 wrong, in Vietnamese and English. Valid files are upserted by code in bulk, so the national
 list (10,810 units) imports in seconds and an unchanged re-import writes nothing.
+
+Its readers of uploaded files (``read_xlsx``, ``read_dataset``) serve the staff imports too.
 """
 
 from __future__ import annotations
