@@ -71,7 +71,7 @@ def test_a_visits_status_badge_and_choice_labels_follow_the_language():
     from visits.models import Rating, Visit, VisitStatus
 
     page = engines["django"].from_string(
-        '{% load portal %}{% visit_status visit %}|{{ visit|label:"rating" }}'
+        '{% load portal visit_tags %}{% visit_status visit %}|{{ visit|label:"rating" }}'
     )
     expected = {
         VisitStatus.ACCEPTED: ("text-bg-success", "Đã duyệt", "Accepted"),

@@ -173,6 +173,16 @@ def under(
     return queryset.visible_within(user, root, *_predecessors(root), on=structure)
 
 
+def _by_unit_ids(summary: Any, root: Unit | None, structure: datetime.date | None) -> Any:
+    """A summary's rows under ``root`` (already through ``under``) named again by their units'
+    ids (``SummaryQuerySet.of_units_within``), so that PostgreSQL walks the index that leads
+    with the unit instead of scanning the country's. Not for the whole scope (nothing to
+    narrow) nor for a past tree (its paths are the placements', not the units')."""
+    if root is None or structure is not None:
+        return summary
+    return summary.of_units_within(root, *_predecessors(root))
+
+
 def structure_day(root: Unit | None, asked: datetime.date | None) -> datetime.date | None:
     """The day whose tree a report is read in: the one asked for, else the last day of an
     abolished unit (old district X's report is the one of X as it stood), else today's tree."""
@@ -341,11 +351,9 @@ def compliance(
     groups = _groups(user, root, structure)
     by_group: dict[str, Tally] = {}
     by_month: dict[datetime.date, Tally] = defaultdict(Tally)
-    totals = tallies
-    if root is not None and structure is None:
-        totals = tallies.of_units_within(root, *_predecessors(root))
     for row in (
-        totals.annotate(group=PathSegment(path, _depth(root) + 1))
+        _by_unit_ids(tallies, root, structure)
+        .annotate(group=PathSegment(path, _depth(root) + 1))
         .values("group", "column")
         .annotate(**_capped_sums())
         .order_by()
@@ -544,9 +552,7 @@ def quality(
         totals[rating] += count
     # Rated Kém by the cell itself or by a visiting member: two plain queries, no OR across a join.
     poor_own = meetings.filter(self_rating=Rating.POOR).values_list("cell_id", "month")
-    poor_visited = ratings.filter(rating=Rating.POOR)
-    if root is not None and structure is None:
-        poor_visited = poor_visited.of_units_within(root, *_predecessors(root))
+    poor_visited = _by_unit_ids(ratings.filter(rating=Rating.POOR), root, structure)
     poor_months: dict[int, set[int]] = defaultdict(set)
     for cell_id, month in [*poor_own, *poor_visited.values_list("unit_id", "month")]:
         poor_months[cell_id].add(month_index(month))

@@ -3,8 +3,8 @@ from typing import Any
 
 from django import template
 from django.apps import apps
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -41,30 +41,6 @@ def choice_labels(model: str, field: str, language: str | None) -> dict[Any, str
     """The labels of ``model``'s ``field`` (``app.Model``) in ``language``, by value."""
     choices = apps.get_model(model)._meta.get_field(field).flatchoices
     return {value: str(text) for value, text in choices}
-
-
-@register.simple_tag
-def visit_status(visit: Any) -> SafeString:
-    """A visit's status as a coloured badge. A list shows fifty, of four statuses: each badge is
-    made once per status and language (``status_badge``) instead of an include, a chain of
-    comparisons and a lookup of the choice's label per row."""
-    return status_badge(visit.status, get_language())
-
-
-STATUS_COLOURS = {
-    "accepted": "text-bg-success",
-    "returned": "text-bg-danger",
-    "submitted": "text-bg-warning",
-}
-
-
-@functools.lru_cache(maxsize=64)
-def status_badge(status: str, language: str | None) -> SafeString:
-    return format_html(
-        '<span class="badge {}" data-testid="visit-status">{}</span>',
-        STATUS_COLOURS.get(status, "text-bg-secondary"),
-        choice_labels("visits.Visit", "status", language).get(status, status),
-    )
 
 
 # The few texts a report's cells repeat (statuses, period titles, months), escaped once each.
